@@ -1,0 +1,46 @@
+"""newsclaims: find every spending claim in news articles and return it as a checkable record.
+
+    from extractor import extract, Extractor
+    claims = extract(text, published="2025-06-05")
+"""
+
+import logging
+
+from extractor.errors import InputError, ModelError, NewsclaimsError, RuleFileError
+from extractor.models import Article, Claim, Commitment, Figure, Level, Timeframe, Topic
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Article",
+    "Claim",
+    "Commitment",
+    "Extractor",
+    "Figure",
+    "InputError",
+    "Level",
+    "ModelError",
+    "NewsclaimsError",
+    "RuleFileError",
+    "Timeframe",
+    "Topic",
+    "__version__",
+    "extract",
+    "load_rules",
+]
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())
+
+
+def __getattr__(name: str) -> object:
+    # Lazy: importing the package must not load spaCy (CLI start-up, notebooks that only
+    # want the models).
+    if name in ("Extractor", "extract"):
+        from extractor import pipeline
+
+        return getattr(pipeline, name)
+    if name == "load_rules":
+        from extractor.rules import load_rules
+
+        return load_rules
+    raise AttributeError(f"module 'extractor' has no attribute {name!r}")

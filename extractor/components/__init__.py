@@ -1,0 +1,92 @@
+"""spaCy components, one per concern, talking through doc.spans and plain-valued extensions.
+
+    figures ─► dates ─► attribution ─► commitment ─► claims
+
+doc.spans keys: "figures" (every percent/money figure), "dates", "speakers",
+"commitment_cues", "claims" (the figures kept as spending claims). Per-figure results are
+Span extensions holding plain JSON values (stored in doc.user_data, so DocBin and
+n_process>1 need no custom encoders). `Doc._.claims` builds the pydantic Claims.
+"""
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+COMPONENTS = (
+    "newsclaims_figures",
+    "newsclaims_dates",
+    "newsclaims_attribution",
+    "newsclaims_commitment",
+    "newsclaims_claims",
+)
+
+
+def register_extensions() -> None:
+    """Declare the extension attributes (idempotent)."""
+    doc_ext = {
+        "article_id": "article",
+        "article_key": None,
+        "published": None,  # ISO date string: the base for relative dates
+        "published_source": None,
+        "offset": 0,  # where this Doc starts in the article text (long articles are chunked)
+        "title": None,
+        "dollar_code": None,  # what a bare '$' means in this article
+    }
+    for name, default in doc_ext.items():
+        if not Doc.has_extension(name):
+            Doc.set_extension(name, default=default)
+    span_ext = {
+        "figure": None,  # {"text", "value", "unit", "start", "end"}
+        "date": None,  # {"role": "start"|"deadline"|"none", "value": ISO partial or None}
+        "speaker": None,  # resolved name (str) or None
+        "speaker_cue": None,
+        "commitment": None,  # {"level", "cues"}
+        "timeframe": None,  # {"start", "deadline"}
+        "claim": None,  # {"base", "topic", "actor"}
+    }
+    for name, default in span_ext.items():
+        if not Span.has_extension(name):
+            Span.set_extension(name, default=default)
+    if not Doc.has_extension("claims"):
+        from extractor.components.claims import doc_claims
+
+        Doc.set_extension("claims", getter=doc_claims)
+
+
+class SpendingClaims:
+    """All five newsclaims components as one pipe, for `nlp.add_pipe("spending_claims")`."""
+
+    def __init__(self, nlp: Language, name: str) -> None:
+        from extractor.components.attribution import make_attribution
+        from extractor.components.claims import make_claims
+        from extractor.components.commitment import make_commitment
+        from extractor.components.dates import make_dates
+        from extractor.components.figures import make_figures
+
+        register_extensions()
+        self.name = name
+        self.pipes = [
+            make_figures(nlp, f"{name}.figures"),
+            make_dates(nlp, f"{name}.dates"),
+            make_attribution(nlp, f"{name}.attribution"),
+            make_commitment(nlp, f"{name}.commitment"),
+            make_claims(nlp, f"{name}.claims"),
+        ]
+
+    def initialize(self, get_examples=None, *, nlp: Language | None = None) -> None:  # noqa: ANN001
+        for pipe in self.pipes:
+            pipe.initialize(get_examples, nlp=nlp)
+
+    def __call__(self, doc: Doc) -> Doc:
+        for pipe in self.pipes:
+            doc = pipe(doc)
+        return doc
+
+
+@Language.factory(
+    "spending_claims",
+    assigns=["doc.spans", "doc._.claims"],
+    requires=["doc.sents"],
+)
+def make_spending_claims(nlp: Language, name: str) -> SpendingClaims:
+    """The whole newsclaims pipeline as one component."""
+    return SpendingClaims(nlp, name)

@@ -1,0 +1,173 @@
+"""Figures: every share ('3.5%', 'two per cent', '3.5pc') and sum of money ('£2.2bn',
+'US$40bn', '2.2 billion pounds', 'Rs 20,000 crore') in the text, with its value and unit.
+
+Writes doc.spans["figures"] and Span._.figure = {"text", "value", "unit", "start", "end"}
+(character offsets into the Doc's text). Rules: patterns/numbers.jsonl,
+patterns/currencies.jsonl, patterns/dollar_locales.jsonl.
+
+The regular expression is assembled from the rule literals (each re.escape'd) as
+alternations of fixed strings around bounded digit runs: no nested quantifiers.
+"""
+
+import re
+from dataclasses import dataclass
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from extractor.components.base import RuleComponent
+
+_DIGITS = r"\d{1,3}(?:,\d{3})+(?:\.\d{1,4})?|\d{1,12}(?:\.\d{1,4})?"
+
+
+@dataclass(frozen=True)
+class FigureMatch:
+    start: int
+    end: int
+    text: str
+    value: float
+    unit: str  # 'percent', an ISO code, or '$' until the article's dollar is known
+
+
+def _alt(literals: list[str]) -> str:
+    return "|".join(re.escape(x) for x in sorted(set(literals), key=len, reverse=True))
+
+
+class FigureFinder(RuleComponent):
+    RULE_FILES = ("numbers", "currencies", "dollar_locales")
+
+    def compile(self) -> None:
+        numbers = self.rules.get("numbers", [])
+        self.words = {r.literal.lower(): r.value for r in numbers if r.kind == "word"}
+        self.fractions = {r.literal.lower(): r.value for r in numbers if r.kind == "fraction"}
+        self.multipliers = {r.literal.lower(): r.value for r in numbers if r.kind == "multiplier"}
+        self.multipliers_cs = {r.literal: r.value for r in numbers if r.kind == "multiplier"}
+        percents = [r.literal for r in numbers if r.kind == "percent"]
+        currencies = self.rules.get("currencies", [])
+        self.prefixes = {r.literal.lower(): r for r in currencies if r.position == "prefix"}
+        self.suffixes = {r.literal.lower(): r for r in currencies if r.position == "suffix"}
+        self.locales = self.rules.get("dollar_locales", [])
+        if not (self.words and percents and currencies):
+            self.pattern = None
+            return
+        word = _alt(list(self.words))
+        frac = _alt(list(self.fractions)) or "half"
+        # 'twenty-five', 'three-and-a-half', 'two and a half'
+        word_num = rf"(?:{word})(?:[- ](?:{word}))?(?:[- ]and[- ]a[- ](?:{frac}))?"
+        num = rf"(?:{_DIGITS})"
+        mult_words = [m for m in self.multipliers if len(m) > 2 or m in ("bn", "tn", "mn")]
+        mult_attached = _alt(list(self.multipliers_cs))
+        mult_spaced = _alt(mult_words)
+        pct = _alt(percents)
+        pre = _alt([r.literal for r in currencies if r.position == "prefix"])
+        suf = _alt([r.literal for r in currencies if r.position == "suffix"])
+        self.pattern = re.compile(
+            rf"(?<![\w.])(?:"
+            rf"(?P<pnum>{num}|{word_num})[ \u00a0]?(?P<pct>{pct})(?![\w])"
+            rf"|(?P<pre>{pre})[ \u00a0]?(?P<mnum>{num})"
+            rf"(?:(?P<mult_a>{mult_attached})\b|[ \u00a0](?P<mult_s>{mult_spaced})\b)?"
+            rf"(?:[ \u00a0](?P<mult_2>{mult_spaced})\b)?"
+            rf"|(?P<snum>{num}|{word_num})"
+            rf"(?:(?P<smult_a>{mult_attached})|[ \u00a0](?P<smult_s>{mult_spaced}))?"
+            rf"[ \u00a0](?P<suf>{suf})\b"
+            rf")",
+            re.IGNORECASE,
+        )
+
+    def number(self, text: str) -> float | None:
+        t = text.lower().replace(",", "")
+        try:
+            return float(t)
+        except ValueError:
+            pass
+        total = 0.0
+        for part in re.split(r"[- ]", t):
+            if part in ("and", "a", ""):
+                continue
+            if part in self.words:
+                total += self.words[part]
+            elif part in self.fractions:
+                total += self.fractions[part]
+            else:
+                return None
+        return total
+
+    def multiplier(self, token: str | None, case_sensitive: bool) -> float:
+        if not token:
+            return 1.0
+        if case_sensitive and token in self.multipliers_cs:
+            return self.multipliers_cs[token]
+        return self.multipliers.get(token.lower(), 1.0)
+
+    def dollar_code(self, text: str) -> str:
+        """What a bare '$' means in this text: the locale whose markers are most frequent."""
+        best, best_n = "USD", 0
+        for rule in self.locales:
+            n = sum(
+                len(re.findall(rf"(?<!\w){re.escape(m)}(?!\w)", text)) for m in rule.markers
+            )
+            if n > best_n or (n == best_n and rule.code == "USD"):
+                best, best_n = rule.code, n
+        return best
+
+    def match(self, doc: Doc) -> list[FigureMatch]:
+        if self.pattern is None:
+            return []
+        found = []
+        for m in self.pattern.finditer(doc.text):
+            g = m.groupdict()
+            if g["pct"]:
+                value = self.number(g["pnum"])
+                unit = "percent"
+            elif g["pre"]:
+                value = self.number(g["mnum"])
+                if value is not None:
+                    value *= self.multiplier(g["mult_a"], True) * self.multiplier(
+                        g["mult_s"], False
+                    )
+                    value *= self.multiplier(g["mult_2"], False)
+                rule = self.prefixes[g["pre"].lower()]
+                unit = "$" if rule.dollar else rule.code
+            else:
+                value = self.number(g["snum"])
+                if value is not None:
+                    value *= self.multiplier(g["smult_a"], True) * self.multiplier(
+                        g["smult_s"], False
+                    )
+                rule = self.suffixes[g["suf"].lower()]
+                unit = "$" if rule.dollar else rule.code
+            if value is None:
+                continue
+            found.append(FigureMatch(m.start(), m.end(), m.group(0), value, unit))
+        return found
+
+    def set_annotations(self, doc: Doc, matches: list[FigureMatch]) -> None:
+        dollar = None
+        spans = []
+        for f in matches:
+            span = doc.char_span(f.start, f.end, alignment_mode="expand")
+            if span is None:
+                continue
+            unit = f.unit
+            if unit == "$":
+                dollar = dollar or self.dollar_code(doc.text)
+                unit = dollar
+            span._.figure = {
+                "text": f.text,
+                "value": f.value,
+                "unit": unit,
+                "start": f.start,
+                "end": f.end,
+            }
+            spans.append(span)
+        doc._.dollar_code = dollar
+        doc.spans["figures"] = spans
+
+
+@Language.factory(
+    "newsclaims_figures",
+    assigns=["doc.spans", "span._.figure"],
+)
+def make_figures(nlp: Language, name: str) -> FigureFinder:
+    """Find percent and money figures."""
+    return FigureFinder(nlp, name)

@@ -1,0 +1,209 @@
+"""Rule data: load and validate patterns/*.jsonl.
+
+Each file holds one JSON object a line; lines that start with '#' are comments (every file
+opens with one saying what a row means). Each file has one pydantic model below; a bad row
+raises RuleFileError naming the file and line. Ids are unique within a file.
+"""
+
+import json
+from collections.abc import Iterable
+from enum import StrEnum
+from functools import cache
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, model_validator
+
+from extractor.errors import RuleFileError
+from extractor.models import Level, Topic
+
+
+class _Rule(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(min_length=1)
+
+
+class CurrencyRule(_Rule):
+    """A way of writing a currency: a symbol or code before the number, or a word after it."""
+
+    code: str = Field(pattern=r"^[A-Z]{3}$")
+    literal: str = Field(min_length=1)
+    position: Literal["prefix", "suffix"]
+    dollar: bool = False  # a bare '$': the article's country decides the code
+
+
+class DollarLocaleRule(_Rule):
+    """Words that mark an article as from a country whose bare '$' means its own dollar."""
+
+    code: str = Field(pattern=r"^[A-Z]{3}$")
+    markers: list[str] = Field(min_length=1)
+
+
+class NumberRule(_Rule):
+    """Number words, multipliers ('bn', 'crore') and percent signs ('per cent', 'pc')."""
+
+    kind: Literal["word", "fraction", "multiplier", "percent"]
+    literal: str = Field(min_length=1)
+    value: float | None = None
+
+    @model_validator(mode="after")
+    def _value_needed(self) -> "NumberRule":
+        if self.kind != "percent" and self.value is None:
+            raise ValueError(f"a {self.kind!r} rule needs a value")
+        return self
+
+
+class Direction(StrEnum):
+    """Which way a cue's scope reaches from the cue (medspaCy ConText)."""
+
+    forward = "FORWARD"
+    backward = "BACKWARD"
+    bidirectional = "BIDIRECTIONAL"
+    terminate = "TERMINATE"
+    pseudo = "PSEUDO"
+
+
+class CueRule(_Rule):
+    """A commitment cue (ConText-style): words that set how firm a figure in their scope is.
+
+    `pattern` is a spaCy Matcher token pattern; without one, `literal` is matched as a
+    lower-case phrase. `priority` breaks ties between cues at the same distance.
+    """
+
+    literal: str = Field(min_length=1)
+    pattern: list[dict[str, object]] | None = None
+    level: Level | None = None
+    direction: Direction = Direction.bidirectional
+    max_scope: PositiveInt | None = None
+    priority: int = 0
+
+    @model_validator(mode="after")
+    def _level_needed(self) -> "CueRule":
+        needs = self.direction not in (Direction.terminate, Direction.pseudo)
+        if needs and self.level is None:
+            raise ValueError(f"a {self.direction.value} cue needs a level")
+        return self
+
+
+class AttributionRule(_Rule):
+    """Attribution cues: speech verbs (by lemma), phrases ('according to') and anonymous sources."""
+
+    kind: Literal["speech_verb", "according_to", "anonymous_source", "not_a_speaker"]
+    literal: str = Field(min_length=1)
+
+
+class TopicRule(_Rule):
+    """Words that say what money is for; `weight` ranks topics when several match."""
+
+    topic: Topic
+    terms: list[str] = Field(min_length=1)
+    weight: float = 1.0
+
+
+class ContextRule(_Rule):
+    """Words near a figure that say it is not a spending claim, or that it is one.
+
+    kind=distractor rejects the figure when found within `window` tokens (on the given
+    `side`); kind=spending is evidence that it is spending; kind=base sets the base.
+    """
+
+    kind: Literal["distractor", "spending", "base", "receiver"]
+    literal: str = Field(min_length=1)
+    applies_to: Literal["percent", "money", "any"] = "any"
+    side: Literal["before", "after", "both"] = "both"
+    window: PositiveInt = 8
+    base: Literal["GDP", "GNI", "budget"] | None = None
+
+
+class ActorRule(_Rule):
+    """An actor's canonical name and the other names that mean it."""
+
+    canonical: str = Field(min_length=1)
+    aliases: list[str] = Field(default_factory=list)
+    kind: Literal["country", "alliance", "body", "government"] = "country"
+
+
+class DateRule(_Rule):
+    """A date phrase: a token pattern and whether it gives a start or a deadline."""
+
+    role: Literal["start", "deadline", "none"]
+    pattern: list[dict[str, object]]
+    resolver: str = Field(min_length=1)
+
+
+RULE_FILES: dict[str, type[_Rule]] = {
+    "currencies": CurrencyRule,
+    "dollar_locales": DollarLocaleRule,
+    "numbers": NumberRule,
+    "commitment": CueRule,
+    "attribution": AttributionRule,
+    "topics": TopicRule,
+    "context": ContextRule,
+    "actors": ActorRule,
+    "dates": DateRule,
+}
+
+
+def patterns_dir() -> Traversable:
+    """Where the packaged rule files are: inside the installed wheel, or the source checkout."""
+    packaged = resources.files("extractor") / "patterns"
+    if packaged.is_dir():
+        return packaged
+    # A source checkout (editable install): patterns/ sits beside the package, and the wheel
+    # build copies it in as extractor/patterns.
+    return resources.files("extractor").joinpath("..", "patterns")
+
+
+def parse_rules(name: str, lines: Iterable[str], source: str) -> list[_Rule]:
+    """Validate JSONL rule lines for rule file `name`; errors name `source` and the line."""
+    model = RULE_FILES.get(name)
+    if model is None:
+        raise RuleFileError(source, None, f"unknown rule file {name!r}; known: {sorted(RULE_FILES)}")
+    rules: list[_Rule] = []
+    seen: dict[str, int] = {}
+    for lineno, raw in enumerate(lines, start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise RuleFileError(source, lineno, f"not valid JSON: {e.msg} (column {e.colno})") from e
+        if not isinstance(data, dict):
+            raise RuleFileError(source, lineno, "a rule must be a JSON object")
+        try:
+            rule = model.model_validate(data)
+        except ValidationError as e:
+            first = e.errors()[0]
+            loc = ".".join(str(p) for p in first["loc"]) or "(row)"
+            raise RuleFileError(source, lineno, f"{loc}: {first['msg']}") from e
+        if rule.id in seen:
+            raise RuleFileError(source, lineno, f"duplicate id {rule.id!r} (first on line {seen[rule.id]})")
+        seen[rule.id] = lineno
+        rules.append(rule)
+    return rules
+
+
+@cache
+def _load_packaged(name: str) -> tuple[_Rule, ...]:
+    path = patterns_dir() / f"{name}.jsonl"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as e:
+        raise RuleFileError(str(path), None, "rule file is missing from the installation") from e
+    return tuple(parse_rules(name, text.splitlines(), f"patterns/{name}.jsonl"))
+
+
+def load_rules(name: str, path: str | Path | None = None) -> list:
+    """Load rule file `name` ('commitment', 'topics', …), from `path` or the packaged data."""
+    if path is None:
+        return list(_load_packaged(name))
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise RuleFileError(str(p), None, f"cannot read rule file: {e}") from e
+    return parse_rules(name, text.splitlines(), str(p))
