@@ -15,7 +15,7 @@ app = typer.Typer(
 )
 
 # Command modules add their commands to `app` through a `register(app)` function.
-_COMMAND_MODULES = ("extractor.cli_extract", "extractor.cli_view")
+_COMMAND_MODULES = ("extractor.cli_extract", "extractor.cli_view", "extractor.cli_batch")
 
 
 def _register() -> None:

@@ -15,7 +15,7 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from extractor.components import COMPONENTS, register_extensions
+from extractor.components import COMPONENTS, _import_factories, register_extensions
 from extractor.errors import InputError, ModelError
 from extractor.models import Article, Claim
 
@@ -69,10 +69,16 @@ def build_nlp(model: str | Language | None = None) -> Language:
     """A pipeline with the newsclaims components added after the trained ones and initialised."""
     nlp = model if isinstance(model, Language) else load_model(model)
     register_extensions()
+    _import_factories()
     for name in COMPONENTS:
-        if name not in nlp.pipe_names:
-            pipe = nlp.add_pipe(name)
-            pipe.initialize(lambda: [], nlp=nlp)
+        if name in nlp.pipe_names:
+            continue
+        if name == "newsclaims_paragraphs":
+            where = {"before": "parser"} if "parser" in nlp.pipe_names else {"first": True}
+            nlp.add_pipe(name, **where)
+            continue
+        pipe = nlp.add_pipe(name)
+        pipe.initialize(lambda: [], nlp=nlp)
     return nlp
 
 

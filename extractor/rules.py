@@ -35,13 +35,6 @@ class CurrencyRule(_Rule):
     dollar: bool = False  # a bare '$': the article's country decides the code
 
 
-class DollarLocaleRule(_Rule):
-    """Words that mark an article as from a country whose bare '$' means its own dollar."""
-
-    code: str = Field(pattern=r"^[A-Z]{3}$")
-    markers: list[str] = Field(min_length=1)
-
-
 class NumberRule(_Rule):
     """Number words, multipliers ('bn', 'crore') and percent signs ('per cent', 'pc')."""
 
@@ -127,16 +120,40 @@ class ActorRule(_Rule):
 
 
 class DateRule(_Rule):
-    """A date phrase: a token pattern and whether it gives a start or a deadline."""
+    """A date phrase: a bounded regular expression with named groups (year, year2, month, n),
+    whether it gives a start or a deadline, and the name of the resolver that turns it into
+    an ISO partial date (see components/dates.py RESOLVERS)."""
 
     role: Literal["start", "deadline", "none"]
-    pattern: list[dict[str, object]]
+    regex: str = Field(min_length=1)
     resolver: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _compiles(self) -> "DateRule":
+        import re
+
+        try:
+            re.compile(self.regex)
+        except re.error as e:
+            raise ValueError(f"regex does not compile: {e}") from e
+        return self
+
+
+class LocaleRule(_Rule):
+    """A country an article can be from: words that mark it, what a bare '$' means there,
+    and the month its fiscal year starts (1 = calendar year; US federal fiscal years start in
+    October of the year before their number)."""
+
+    country: str = Field(min_length=1)
+    markers: list[str] = Field(min_length=1)
+    dollar: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
+    fiscal_month: int = Field(default=1, ge=1, le=12)
+    fiscal_named_by_end: bool = False
 
 
 RULE_FILES: dict[str, type[_Rule]] = {
     "currencies": CurrencyRule,
-    "dollar_locales": DollarLocaleRule,
+    "locales": LocaleRule,
     "numbers": NumberRule,
     "commitment": CueRule,
     "attribution": AttributionRule,

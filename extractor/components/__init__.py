@@ -12,6 +12,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 COMPONENTS = (
+    "newsclaims_paragraphs",
     "newsclaims_figures",
     "newsclaims_dates",
     "newsclaims_attribution",
@@ -30,6 +31,7 @@ def register_extensions() -> None:
         "offset": 0,  # where this Doc starts in the article text (long articles are chunked)
         "title": None,
         "dollar_code": None,  # what a bare '$' means in this article
+        "locale": None,  # the article's country (patterns/locales.jsonl)
     }
     for name, default in doc_ext.items():
         if not Doc.has_extension(name):
@@ -90,3 +92,19 @@ class SpendingClaims:
 def make_spending_claims(nlp: Language, name: str) -> SpendingClaims:
     """The whole newsclaims pipeline as one component."""
     return SpendingClaims(nlp, name)
+
+
+@Language.component("newsclaims_paragraphs", assigns=["token.is_sent_start"])
+def paragraph_boundaries(doc: Doc) -> Doc:
+    """A line break ends a sentence: headlines, bylines and standfirsts have no full stop.
+    Runs before the parser, which keeps boundaries that are already set."""
+    for tok in doc[1:]:
+        prev = doc[tok.i - 1]
+        if "\n" in prev.text or "\n" in prev.whitespace_:
+            tok.is_sent_start = True
+    return doc
+
+
+def _import_factories() -> None:
+    # Registers every factory (the spacy_factories entry points do this for spacy.load).
+    from extractor.components import attribution, claims, commitment, dates, figures  # noqa: F401

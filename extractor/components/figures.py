@@ -3,7 +3,7 @@
 
 Writes doc.spans["figures"] and Span._.figure = {"text", "value", "unit", "start", "end"}
 (character offsets into the Doc's text). Rules: patterns/numbers.jsonl,
-patterns/currencies.jsonl, patterns/dollar_locales.jsonl.
+patterns/currencies.jsonl, patterns/locales.jsonl.
 
 The regular expression is assembled from the rule literals (each re.escape'd) as
 alternations of fixed strings around bounded digit runs: no nested quantifiers.
@@ -34,7 +34,7 @@ def _alt(literals: list[str]) -> str:
 
 
 class FigureFinder(RuleComponent):
-    RULE_FILES = ("numbers", "currencies", "dollar_locales")
+    RULE_FILES = ("numbers", "currencies", "locales")
 
     def compile(self) -> None:
         numbers = self.rules.get("numbers", [])
@@ -46,7 +46,7 @@ class FigureFinder(RuleComponent):
         currencies = self.rules.get("currencies", [])
         self.prefixes = {r.literal.lower(): r for r in currencies if r.position == "prefix"}
         self.suffixes = {r.literal.lower(): r for r in currencies if r.position == "suffix"}
-        self.locales = self.rules.get("dollar_locales", [])
+        self.locales = self.rules.get("locales", [])
         if not (self.words and percents and currencies):
             self.pattern = None
             return
@@ -99,16 +99,23 @@ class FigureFinder(RuleComponent):
             return self.multipliers_cs[token]
         return self.multipliers.get(token.lower(), 1.0)
 
-    def dollar_code(self, text: str) -> str:
-        """What a bare '$' means in this text: the locale whose markers are most frequent."""
-        best, best_n = "USD", 0
+    def locale(self, text: str) -> str | None:
+        """The article's country: the locale whose markers occur most often."""
+        best, best_n = None, 0
         for rule in self.locales:
             n = sum(
                 len(re.findall(rf"(?<!\w){re.escape(m)}(?!\w)", text)) for m in rule.markers
             )
-            if n > best_n or (n == best_n and rule.code == "USD"):
-                best, best_n = rule.code, n
+            if n > best_n:
+                best, best_n = rule.country, n
         return best
+
+    def dollar_code(self, country: str | None) -> str:
+        """What a bare '$' means in an article from `country` (USD unless it has its own)."""
+        for rule in self.locales:
+            if rule.country == country and rule.dollar:
+                return rule.dollar
+        return "USD"
 
     def match(self, doc: Doc) -> list[FigureMatch]:
         if self.pattern is None:
@@ -142,7 +149,8 @@ class FigureFinder(RuleComponent):
         return found
 
     def set_annotations(self, doc: Doc, matches: list[FigureMatch]) -> None:
-        dollar = None
+        doc._.locale = self.locale(doc.text)
+        dollar = self.dollar_code(doc._.locale)
         spans = []
         for f in matches:
             span = doc.char_span(f.start, f.end, alignment_mode="expand")
@@ -150,7 +158,6 @@ class FigureFinder(RuleComponent):
                 continue
             unit = f.unit
             if unit == "$":
-                dollar = dollar or self.dollar_code(doc.text)
                 unit = dollar
             span._.figure = {
                 "text": f.text,

@@ -1,0 +1,358 @@
+"""Attribution: who made each claim — by a speech verb, a quotation (also one that runs over
+several paragraphs), 'according to', a lead-in ('He said:') or a trailing '…, officials said',
+or as the subject who committed, proposed or refused. Pronouns are resolved to the nearest
+compatible named speaker before them; anonymous sources keep the text's words.
+
+Reads doc.spans["figures"]; writes doc.spans["quotes"], doc.spans["speakers"], and on each
+figure Span._.speaker (a name or None) and Span._.speaker_cue. Rules:
+patterns/attribution.jsonl.
+
+Quotation marks are paired by direction (“ ”), and straight quotes by alternation within a
+paragraph; a paragraph that ends inside a quote continues it when the next paragraph opens
+with a quote mark (the news convention), and closes it otherwise — unlike textacy, an odd
+number of marks never fails the whole document.
+"""
+
+import re
+from dataclasses import dataclass
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span, Token
+
+from extractor.components.base import RuleComponent
+
+OPEN_Q = "“„«"
+CLOSE_Q = "”»"
+STRAIGHT_Q = '"'
+SUBJECTS = ("nsubj", "nsubjpass", "csubj")
+PRONOUNS = {
+    "he": "PERSON", "she": "PERSON", "him": "PERSON", "her": "PERSON",
+    "it": "ORG", "they": "GROUP", "we": "QUOTE", "i": "QUOTE",
+}  # fmt: skip
+TITLES = re.compile(
+    r"^(?:(?:the|former|then|new|acting|shadow|deputy|prime|minister|secretary|president|"
+    r"chancellor|premier|mr|mrs|ms|dr|sir|dame|lord|lady|general|senator|governor|mayor)\s+)+",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class Quote:
+    start: int  # character offsets
+    end: int
+    group: int  # segments of one multi-paragraph quotation share a group
+
+
+@dataclass(frozen=True)
+class Attribution:
+    name: str
+    cue: str
+    start: int  # token offsets of the speaker mention
+    end: int
+
+
+class AttributionFinder(RuleComponent):
+    RULE_FILES = ("attribution",)
+
+    def compile(self) -> None:
+        rows = self.rules.get("attribution", [])
+        self.speech = {r.literal.lower() for r in rows if r.kind == "speech_verb"}
+        self.according = [r.literal.lower().split() for r in rows if r.kind == "according_to"]
+        self.anonymous = {r.literal.lower() for r in rows if r.kind == "anonymous_source"}
+        self.not_speaker = {r.literal.lower() for r in rows if r.kind == "not_a_speaker"}
+
+    # -- quotations ----------------------------------------------------------------------
+    @staticmethod
+    def quotes(text: str) -> list[Quote]:
+        found: list[Quote] = []
+        group = 0
+        open_at: int | None = None
+        paragraphs = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text)]
+        for n, (ps, pe) in enumerate(paragraphs):
+            i = ps
+            if open_at is not None:
+                open_at = ps  # a quotation carried over from the previous paragraph
+            while i < pe:
+                ch = text[i]
+                if ch in OPEN_Q and open_at is None:
+                    open_at = i
+                elif ch in OPEN_Q and open_at is not None and i == ps:
+                    pass  # re-opening mark of a continued quotation
+                elif (ch in CLOSE_Q or ch == STRAIGHT_Q) and open_at is not None:
+                    if not (ch == STRAIGHT_Q and i == ps):
+                        found.append(Quote(open_at, i + 1, group))
+                        group += 1
+                        open_at = None
+                elif ch == STRAIGHT_Q and open_at is None:
+                    open_at = i
+                i += 1
+            if open_at is not None:
+                nxt = paragraphs[n + 1][0] if n + 1 < len(paragraphs) else None
+                found.append(Quote(open_at, pe, group))
+                if nxt is None or text[nxt] not in OPEN_Q + STRAIGHT_Q:
+                    group += 1
+                    open_at = None
+        return found
+
+    # -- matching ------------------------------------------------------------------------
+    def match(self, doc: Doc) -> tuple[list[Quote], dict[int, Attribution | None]]:
+        quotes = self.quotes(doc.text)
+        quote_of = {}  # char offset -> quote
+        for q in quotes:
+            quote_of.update(dict.fromkeys(range(q.start, q.end), q))
+        parsed = doc.has_annotation("DEP")
+        sent_attr: dict[int, Attribution | None] = {}
+        for sent in doc.sents:
+            sent_attr[sent.start] = self.sentence_attribution(doc, sent, quote_of, parsed)
+        result: dict[int, Attribution | None] = {}
+        group_attr: dict[int, Attribution | None] = {}
+        for q in quotes:
+            if q.group not in group_attr or group_attr[q.group] is None:
+                group_attr[q.group] = self.quote_attribution(doc, q, quotes, sent_attr, quote_of)
+        for fig in doc.spans.get("figures", []):
+            start_char = fig._.figure["start"]
+            q = quote_of.get(start_char)
+            attr = None
+            if q is not None and (q.end - q.start) > 25:
+                attr = group_attr.get(q.group)
+            if attr is None:
+                attr = self.figure_attribution(doc, fig, quote_of, parsed)
+            if attr is None:
+                attr = sent_attr.get(fig.sent.start)
+            result[fig.start_char] = attr
+        return quotes, result
+
+    def set_annotations(
+        self, doc: Doc, matches: tuple[list[Quote], dict[int, Attribution | None]]
+    ) -> None:
+        quotes, by_figure = matches
+        doc.spans["quotes"] = [
+            s
+            for q in quotes
+            if (s := doc.char_span(q.start, q.end, alignment_mode="expand")) is not None
+        ]
+        speakers = []
+        for fig in doc.spans.get("figures", []):
+            attr = by_figure.get(fig.start_char)
+            fig._.speaker = attr.name if attr else None
+            fig._.speaker_cue = attr.cue if attr else None
+            if attr:
+                speakers.append(Span(doc, attr.start, attr.end, label="SPEAKER"))
+        doc.spans["speakers"] = speakers
+
+    # -- speakers ------------------------------------------------------------------------
+    def is_speech(self, tok: Token) -> bool:
+        return (tok.lemma_ or tok.lower_).lower() in self.speech or tok.lower_ in self.speech
+
+    def sentence_attribution(
+        self, doc: Doc, sent: Span, quote_of: dict, parsed: bool
+    ) -> Attribution | None:
+        """Who the sentence is attributed to, by words outside any quotation."""
+        acc = self.according_to(doc, sent)
+        if acc:
+            return acc
+        verbs = [t for t in sent if self.is_speech(t) and t.idx not in quote_of]
+        if parsed:
+            verbs.sort(key=lambda t: (t.dep_ != "ROOT", t.i))
+        for verb in verbs:
+            attr = self.subject_of(doc, verb, parsed)
+            if attr:
+                return attr
+        return None
+
+    def figure_attribution(
+        self, doc: Doc, fig: Span, quote_of: dict, parsed: bool
+    ) -> Attribution | None:
+        """A speech verb or committing verb that governs the figure, lowest first."""
+        if not parsed:
+            return None
+        tok = fig.root
+        while tok.head.i != tok.i:
+            tok = tok.head
+            if tok.idx in quote_of:
+                continue
+            if self.is_speech(tok) or tok.pos_ == "VERB":
+                attr = self.subject_of(doc, tok, parsed, committing=not self.is_speech(tok))
+                if attr:
+                    return attr
+        return None
+
+    def according_to(self, doc: Doc, sent: Span) -> Attribution | None:
+        words = [t.lower_ for t in sent]
+        for phrase in self.according:
+            n = len(phrase)
+            for i in range(len(words) - n):
+                if words[i : i + n] == phrase:
+                    start = sent.start + i + n
+                    end = start
+                    while end < sent.end and (
+                        doc[end].pos_ in ("PROPN", "NOUN", "ADJ", "DET", "PART")
+                        or doc[end].is_title
+                        or doc[end].lower_ in ("of", "'s", "and")
+                    ):
+                        end += 1
+                    while end > start and doc[end - 1].lower_ in ("of", "and", "'s"):
+                        end -= 1
+                    if end > start:
+                        span = doc[start:end]
+                        return Attribution(self.clean(span.text), " ".join(phrase), start, end)
+        return None
+
+    def subject_of(
+        self, doc: Doc, verb: Token, parsed: bool, committing: bool = False
+    ) -> Attribution | None:
+        if not parsed:
+            return self.adjacent_name(doc, verb)
+        subj = next((c for c in verb.children if c.dep_ in SUBJECTS), None)
+        if subj is None:
+            # 'said X' after a quote: subject can hang as dobj/attr in inverted order
+            # ('…, said Mark Rutte'); xcomp/conj verbs share their head's subject.
+            subj = next(
+                (c for c in verb.rights if c.dep_ in ("dobj", "attr", "npadvmod") and c.pos_ == "PROPN"),
+                None,
+            )
+            if subj is None and verb.dep_ in ("xcomp", "conj", "advcl") and verb.head.i != verb.i:
+                return self.subject_of(doc, verb.head, parsed, committing)
+            if subj is None:
+                agent = next((c for c in verb.children if c.dep_ == "agent"), None)
+                if agent is not None:
+                    subj = next((c for c in agent.children if c.dep_ == "pobj"), None)
+        if subj is None:
+            return None
+        if subj.dep_ == "nsubjpass" and self.is_speech(verb):
+            # 'LBC was told': the one told passes it on.
+            pass
+        if subj.lower_ in PRONOUNS:
+            resolved = self.resolve_pronoun(doc, subj)
+            if resolved is None:
+                return None
+            name, s, e = resolved
+            return Attribution(name, verb.text, s, e)
+        span = self.mention(doc, subj)
+        if committing and not self.is_agent(span):
+            return None
+        text = self.clean(span.text)
+        if not text or text.lower() in self.not_speaker:
+            return None
+        return Attribution(text, verb.text, span.start, span.end)
+
+    def is_agent(self, span: Span) -> bool:
+        """Can this subject make a pledge? People, organisations, governments, sources."""
+        if any(t.ent_type_ in ("PERSON", "ORG", "NORP") for t in span):
+            return True
+        head = span.root.lemma_.lower()
+        return head in self.anonymous or span.root.lower_ in self.anonymous
+
+    def mention(self, doc: Doc, tok: Token) -> Span:
+        """The name or noun phrase of a subject token, without relative clauses."""
+        if tok.ent_type_:
+            for ent in doc.ents:
+                if ent.start <= tok.i < ent.end:
+                    if ent.label_ == "PERSON":
+                        return self.full_name(doc, ent)
+                    break
+        left = tok.left_edge.i
+        # Keep compounds, adjectives and possessives; drop determiners at the edge.
+        while left < tok.i and doc[left].dep_ in ("det", "punct", "cc", "predet"):
+            left += 1
+        span = doc[left : tok.i + 1]
+        persons = [e for e in span.ents if e.label_ == "PERSON"]
+        if persons:
+            return self.full_name(doc, persons[-1])
+        return span
+
+    def full_name(self, doc: Doc, ent: Span) -> Span:
+        """A surname alone ('Carney') takes the fullest earlier mention ('Mark Carney')."""
+        if len(ent) > 1:
+            return ent
+        last = ent.text
+        for other in doc.ents:
+            if other.label_ == "PERSON" and len(other) > 1 and other[-1].text == last:
+                return other
+        return ent
+
+    def resolve_pronoun(self, doc: Doc, pron: Token) -> tuple[str, int, int] | None:
+        """The nearest earlier compatible named speaker."""
+        kind = PRONOUNS[pron.lower_]
+        if kind == "QUOTE":
+            return None
+        for ent in reversed([e for e in doc.ents if e.end <= pron.i]):
+            if kind == "PERSON" and ent.label_ == "PERSON":
+                full = self.full_name(doc, ent)
+                return self.clean(full.text), full.start, full.end
+            if kind in ("ORG", "GROUP") and ent.label_ in ("ORG", "GPE", "NORP"):
+                return self.clean(ent.text), ent.start, ent.end
+            if pron.i - ent.end > 120:
+                break
+        return None
+
+    def adjacent_name(self, doc: Doc, verb: Token) -> Attribution | None:
+        """No parser: the capitalised words right before (or after) the speech verb."""
+        i = verb.i - 1
+        while i >= 0 and doc[i].is_title and not doc[i].is_sent_start:
+            i -= 1
+        if i + 1 < verb.i:
+            span = doc[i + 1 : verb.i]
+            return Attribution(self.clean(span.text), verb.text, span.start, span.end)
+        j = verb.i + 1
+        while j < len(doc) and doc[j].is_title:
+            j += 1
+        if j > verb.i + 1:
+            span = doc[verb.i + 1 : j]
+            return Attribution(self.clean(span.text), verb.text, span.start, span.end)
+        return None
+
+    def quote_attribution(
+        self,
+        doc: Doc,
+        q: Quote,
+        quotes: list[Quote],
+        sent_attr: dict[int, Attribution | None],
+        quote_of: dict,
+    ) -> Attribution | None:
+        """The speaker of a quotation: in the sentences it touches (trailing '…, she said'),
+        else a lead-in before it ('He said:'), else the paragraph before a quote block."""
+        segs = [s for s in quotes if s.group == q.group]
+        first, last = segs[0], segs[-1]
+        candidates: list[Span] = []
+        for s in (last, first):
+            span = doc.char_span(s.start, s.end, alignment_mode="expand")
+            if span is None:
+                continue
+            for tok in (span[-1], span[0]):
+                if tok.sent not in candidates:
+                    candidates.append(tok.sent)
+        for seg in segs:
+            span = doc.char_span(seg.start, seg.end, alignment_mode="expand")
+            if span is not None:
+                for sent in (span[0].sent, span[-1].sent):
+                    if sent not in candidates:
+                        candidates.append(sent)
+        start_tok = doc.char_span(first.start, first.end, alignment_mode="expand")
+        if start_tok is not None and start_tok.start > 0:
+            prev = doc[start_tok.start - 1].sent
+            candidates.append(prev)
+        # Sentences touching the quote, then the one before it.
+        for sent in candidates:
+            attr = sent_attr.get(sent.start)
+            if attr is not None:
+                return attr
+        return None
+
+    @staticmethod
+    def clean(text: str) -> str:
+        text = re.sub(r"\s+", " ", text).strip(" ,.:;\"'“”‘’")
+        text = re.sub(r"['’]s$", "", text)
+        stripped = TITLES.sub("", text)
+        # Keep a title when nothing else is left ('the spokesman', 'Prime minister').
+        return stripped if stripped and stripped[0].isupper() else text
+
+
+@Language.factory(
+    "newsclaims_attribution",
+    assigns=["doc.spans", "span._.speaker", "span._.speaker_cue"],
+    requires=["doc.sents"],
+)
+def make_attribution(nlp: Language, name: str) -> AttributionFinder:
+    """Find who made each claim."""
+    return AttributionFinder(nlp, name)
