@@ -68,10 +68,9 @@ def parse_url(url: str | sa.URL) -> sa.URL:
             f"unsupported database {backend!r}; newsclaims stores claims in "
             + " or ".join(SUPPORTED_BACKENDS),
         )
-    if backend == "postgresql" and parsed.get_driver_name() in ("psycopg2", ""):
+    if backend == "postgresql" and "+" not in parsed.drivername:
         # SQLAlchemy's default PostgreSQL driver is psycopg2; the db extra installs psycopg 3.
-        if "+" not in parsed.drivername:
-            parsed = parsed.set(drivername="postgresql+psycopg")
+        parsed = parsed.set(drivername="postgresql+psycopg")
     return parsed
 
 

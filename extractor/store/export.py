@@ -12,7 +12,8 @@
   (Person or Organization), datePublished, appearance = the article, firstAppearance = the
   earliest dated article carrying the same sentence and figure.
 
-Regenerate the row schema after changing ExportRow: python -m extractor.store.export
+Regenerate the row schema after changing ExportRow (from the repository root):
+    python -m extractor.store.export schema
 """
 
 import csv
@@ -35,7 +36,6 @@ from extractor.store.query import Filters, _ordered_text, row_to_claim, select_c
 
 FORMATS = ("jsonl", "csv", "parquet", "claimreview")
 ExportFormat = Literal["jsonl", "csv", "parquet", "claimreview"]
-SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schema"  # the repository's schema/ (dev)
 ROW_SCHEMA_ID = "https://github.com/newsclaims/newsclaims/schema/export-row.schema.json"
 CUE_SEPARATOR = "; "
 
@@ -232,12 +232,6 @@ def claim_jsonld(m: Mapping[str, Any], *, context: bool = True) -> dict[str, Any
 # -- writers ---------------------------------------------------------------------------
 
 
-def _json_default(value: object) -> object:
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
-
-
 def write_jsonl(db: sa.Engine, out: IO[str], filters: Filters | None = None) -> int:
     """Claims as JSON lines (the extraction output contract); returns the count."""
     n = 0
@@ -341,12 +335,15 @@ def _atomic(target: Path, write: Any) -> int:
     return n
 
 
-def write_schemas(directory: Path = SCHEMA_DIR) -> Path:
-    """Write schema/export-row.schema.json (the claimreview schema is written by hand)."""
+def write_schemas(directory: Path) -> Path:
+    """Write export-row.schema.json into `directory` (claimreview.schema.json is hand-written:
+    it describes JSON-LD that no pydantic model produces)."""
     path = directory / "export-row.schema.json"
     path.write_text(json.dumps(row_schema(), indent=2, ensure_ascii=False) + "\n", "utf-8")
     return path
 
 
 if __name__ == "__main__":
-    print(write_schemas())
+    import sys
+
+    print(write_schemas(Path(sys.argv[1] if len(sys.argv) > 1 else "schema")))

@@ -104,9 +104,7 @@ def content_key(claim: Claim) -> str:
     differs) but one content_key; exports use it to find a claim's first appearance.
     """
     sentence = re.sub(r"\s+", " ", claim.sentence.translate(_QUOTES)).strip().casefold()
-    payload = json.dumps(
-        [sentence, claim.figure.value, claim.figure.unit], separators=(",", ":")
-    )
+    payload = json.dumps([sentence, claim.figure.value, claim.figure.unit], separators=(",", ":"))
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
 
 
@@ -146,8 +144,7 @@ def article_row(
         "url": article.url,
         "title": article.title,
         "published": article.published,
-        "published_source": article.published_source
-        or ("article" if article.published else None),
+        "published_source": article.published_source or ("article" if article.published else None),
         "site": article.site,
         "author": article.author,
         "fetched_at": fetched_at,
@@ -265,7 +262,11 @@ def _load(
     row = {**row, "loaded_at": now}
     stmt = _insert(conn, s.articles).values(row)
     update = {
-        c: sa.func.coalesce(stmt.excluded[c], s.articles.c[c]) if c in _ARTICLE_KEEP else stmt.excluded[c]
+        c: (
+            sa.func.coalesce(stmt.excluded[c], s.articles.c[c])
+            if c in _ARTICLE_KEEP
+            else stmt.excluded[c]
+        )
         for c in row
         if c not in ("article_key", "article_id")
     }
@@ -299,9 +300,7 @@ def _load(
                     "superseded_at": None,
                 }
             )
-        elif old.superseded_at is not None or any(
-            getattr(old, n) != values[n] for n in _CONTENT
-        ):
+        elif old.superseded_at is not None or any(getattr(old, n) != values[n] for n in _CONTENT):
             changed.append({**values, "b_claim_id": claim_id})
         else:
             result.unchanged += 1

@@ -207,4 +207,3 @@ def count_claims(db: sa.Engine, filters: Filters | None = None) -> int:
         return conn.scalar(
             sa.select(sa.func.count()).select_from(s.claims).where(*where_clauses(filters))
         )
-
