@@ -1,8 +1,13 @@
 """Hand-made Claim objects for tests about rendering, where the extractor is not the point."""
 
 import datetime as dt
+import functools
+from typing import TYPE_CHECKING
 
 from extractor.models import Claim, Commitment, Figure, Timeframe
+
+if TYPE_CHECKING:
+    from extractor.pipeline import Extractor
 
 
 def make_claim(
@@ -137,3 +142,11 @@ def six_level_claims() -> list[Claim]:
             published="2025-06-02",
         ),
     ]
+
+
+@functools.cache
+def extractor(model: str | None = None) -> "Extractor":
+    """One Extractor per model for the whole test session (the trained one loads in ~2 s)."""
+    from extractor.pipeline import Extractor
+
+    return Extractor(model)
