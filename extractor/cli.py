@@ -15,7 +15,12 @@ app = typer.Typer(
 )
 
 # Command modules add their commands to `app` through a `register(app)` function.
-_COMMAND_MODULES = ("extractor.cli_extract", "extractor.cli_view", "extractor.cli_batch")
+_COMMAND_MODULES = (
+    "extractor.cli_extract",
+    "extractor.cli_view",
+    "extractor.cli_batch",
+    "extractor.cli_store",
+)
 
 
 def _register() -> None:
