@@ -21,7 +21,7 @@ import json
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Literal
@@ -147,6 +147,19 @@ def _packaged() -> tuple[ActorAlias, ...]:
     return tuple(parse_aliases(text.splitlines(), f"patterns/{ALIAS_FILE}"))
 
 
+@cache
+def _locale_markers() -> dict[str, tuple[str, ...]]:
+    """Words that show which country an article is from ('Westminster', 'Chancellor'), from
+    the extractor's patterns/locales.jsonl: the same question the '$' reading asks."""
+    from extractor.rules import load_rules
+
+    try:
+        rows = load_rules("locales")
+    except RuleFileError:
+        return {}
+    return {row.country: tuple(row.markers) for row in rows}
+
+
 class Resolution(BaseModel):
     """What a written actor name means: a canonical actor, or 'the article's country'."""
 
@@ -158,14 +171,19 @@ class Resolution(BaseModel):
 
 
 class AliasTable:
-    """Resolves written actor names to canonical ones.
+    """Resolves written actor names to canonical ones, and finds an article's own country.
 
+    markers: extra words per country that mark an article as from there (not names of the
+        actor, so they never resolve a claim's actor); `load` takes them from
+        patterns/locales.jsonl.
     rows: alias rows in order; a later row overrides an earlier one with the same id, and a
     later row's names take precedence over an earlier row's (so a user's file can move a
     name to another actor).
     """
 
-    def __init__(self, rows: Iterable[ActorAlias]) -> None:
+    def __init__(
+        self, rows: Iterable[ActorAlias], *, markers: Mapping[str, Sequence[str]] | None = None
+    ) -> None:
         by_id: dict[str, ActorAlias] = {}
         for row in rows:
             by_id.pop(row.id, None)
@@ -179,7 +197,7 @@ class AliasTable:
             )
             for name in row.names():
                 self._names[normalise_name(name)] = res
-        self._country_pattern = self._mention_pattern()
+        self._country_pattern = self._mention_pattern(markers or {})
 
     @classmethod
     def load(
@@ -201,7 +219,7 @@ class AliasTable:
                 rows.append(item)
             else:
                 rows.extend(read_alias_file(item))
-        return cls(rows)
+        return cls(rows, markers=_locale_markers())
 
     def resolve(self, name: str | None) -> Resolution:
         """The meaning of a written name. Unknown names stay themselves (tidied)."""
@@ -212,10 +230,14 @@ class AliasTable:
             return found
         return Resolution(canonical=_tidy(name))
 
-    def _mention_pattern(self) -> re.Pattern[str] | None:
+    def _mention_pattern(self, markers: Mapping[str, Sequence[str]]) -> re.Pattern[str] | None:
         # Literal names only (escaped), longest first, bounded by non-word characters: no
         # backtracking blow-up. Case-sensitive as written, so 'US' does not match 'us'.
         forms: dict[str, str] = {}
+        for country, words in markers.items():
+            res = self.resolve(country)
+            for word in words:
+                forms[word] = res.canonical or country
         for row in self.rows:
             if row.kind == "actor" and row.country and row.canonical:
                 for name in row.names():

@@ -21,16 +21,22 @@ The rule (docs/tracking.md says it in plain words):
 4. Same statement. A claim whose sentence is nearly the same (word-set Jaccard >= 0.8) as a
    claim already seen in another article, with the same figure and key, is that statement's
    syndicated or quoted copy: it becomes an `appearance`, never a new claim or an event.
-5. Same target. Otherwise a claim joins the pledge of its key whose latest figure equals its
-   own (percent within 0.01 points, money within 1%).
-6. Revision. Otherwise a claim revises a pledge of its key when all of these hold: both it
+5. Camps. Certainty, ambition and rejected are the actor's own stance; proposal and
+   expectation are someone else's (a demand, a prediction).
+6. Same target. Otherwise a claim joins the pledge of its key whose latest figure equals its
+   own (percent within 0.01 points, money within 1%) and whose latest claim is of the same
+   camp.
+7. Revision. Otherwise a claim revises a pledge of its key when all of these hold: both it
    and the pledge's latest claim are the actor's own stance (certainty or ambition now;
-   certainty, ambition or rejected before), or both are someone else's (proposal or
-   expectation); the pledge's latest claim is from another article (two figures in one
-   article are two targets); their horizons (deadline year, else start year) are unknown
-   or at most 2 years apart; and for money the amounts are at most 2x apart. Among several
-   candidates the closest horizon wins, then the most recently updated pledge.
-7. Otherwise the claim starts a new pledge.
+   certainty, ambition or rejected before), or both are someone else's; the pledge's latest
+   claim is from another article (two figures in one article are two targets); their
+   horizons (deadline year, else start year) are unknown or at most 2 years apart; and for
+   money the amounts are at most 2x apart. Among several candidates the closest horizon
+   wins, then the most recently updated pledge.
+8. Adoption. Otherwise the actor's own claim joins a same-figure pledge of the other camp
+   (a demand the actor takes up or refuses). Someone else's prediction never joins the
+   actor's own pledge: "expected to commit to 3.5%" is not a raise.
+9. Otherwise the claim starts a new pledge.
 
 Events compare each claim of a pledge with the one before it: firmness (a change of level:
 rejected when the new level is `rejected`, else strengthened or weakened by the order
@@ -71,6 +77,11 @@ FIRMNESS = {
 _OWN_NEW = {Level.certainty, Level.ambition}
 _OWN_OLD = {Level.certainty, Level.ambition, Level.rejected}
 _OTHERS = {Level.proposal, Level.expectation}
+
+
+def _own(level: Level) -> bool:
+    return level in _OWN_OLD
+
 
 EventKind = Literal["firmness", "figure", "deadline", "speaker"]
 Direction = Literal[
@@ -328,7 +339,7 @@ def _choose(tracks: list[list[_Statement]], new: _Item, candidates: dict[int, in
 
 
 def _link(items: list[_Item]) -> list[list[_Statement]]:
-    """Steps 4-7 of the rule, for the items of one key in time order."""
+    """Steps 4-9 of the rule, for the items of one key in time order."""
     tracks: list[list[_Statement]] = []
     updated: list[int] = []  # per track: position of its last update, for recency
     statements: list[_Statement] = []
@@ -351,9 +362,15 @@ def _link(items: list[_Item]) -> list[list[_Statement]]:
         same = {
             i: updated[i] for i, t in enumerate(tracks) if _same_value(t[-1].item.claim, item.claim)
         }
-        candidates = same or {
+        own = _own(item.claim.commitment.level)
+        same_camp = {
+            i: u for i, u in same.items() if _own(tracks[i][-1].item.claim.commitment.level) == own
+        }
+        candidates = same_camp or {
             i: updated[i] for i, t in enumerate(tracks) if _can_revise(t[-1].item, item)
         }
+        if not candidates and own:
+            candidates = same
         if candidates:
             best = _choose(tracks, item, candidates)
             tracks[best].append(statement)
