@@ -230,6 +230,10 @@ class AliasTable:
             return found
         return Resolution(canonical=_tidy(name))
 
+    def is_actor_name(self, name: str) -> bool:
+        """Whether `name` is in the table: an actor or a contextual word, not a person."""
+        return normalise_name(name) in self._names
+
     def _mention_pattern(self, markers: Mapping[str, Sequence[str]]) -> re.Pattern[str] | None:
         # Literal names only (escaped), longest first, bounded by non-word characters: no
         # backtracking blow-up. Case-sensitive as written, so 'US' does not match 'us'.

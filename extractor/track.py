@@ -188,7 +188,7 @@ _ROLE_WORDS = frozenset(
     (
         "minister", "secretary", "chancellor", "president", "spokesman", "spokeswoman",
         "spokesperson", "government", "ministry", "office", "department", "treasury",
-        "officials", "sources", "general", "premier", "leader",
+        "officials", "sources", "general", "premier", "leader", "pm", "mp", "mps",
     )
 )  # fmt: skip
 
@@ -231,11 +231,14 @@ def _compare_dates(a: str, b: str) -> int:
     return (x > y) - (x < y)
 
 
-def speaker_key(speaker: str | None) -> str | None:
+def speaker_key(speaker: str | None, aliases: AliasTable | None = None) -> str | None:
     """The name a speaker is compared by: the last capitalised word ('Defence Secretary
     Helen Marsh' and 'Marsh' -> 'marsh'). None for descriptions ('officials', 'the
-    minister', 'Prime Minister'), which say nothing about who it was."""
+    minister', 'Prime Minister') and, given the alias table, for names of actors ('Britain',
+    'the Treasury', 'NATO leaders'): they say nothing about which person spoke."""
     if not speaker:
+        return None
+    if aliases is not None and aliases.is_actor_name(speaker):
         return None
     caps = [w for w in _WORD.findall(speaker) if w[0].isupper()]
     if not caps or caps[-1].casefold() in _ROLE_WORDS:
@@ -263,17 +266,24 @@ def _fmt_value(claim: Claim) -> str:
 class _Item:
     """A claim on its way into a pledge, with what linking needs precomputed."""
 
-    __slots__ = ("actor", "article", "base", "claim", "date", "words")
+    __slots__ = ("actor", "article", "base", "claim", "date", "headline_copies", "who", "words")
 
     def __init__(
-        self, claim: Claim, actor: str, date: dt.date | None, article: Article | None
+        self,
+        claim: Claim,
+        actor: str,
+        date: dt.date | None,
+        article: Article | None,
+        who: str | None = None,
     ) -> None:
         self.claim = claim
         self.actor = actor
         self.date = date
         self.article = article
+        self.who = who  # speaker_key of the claim's speaker
         self.base = claim.figure.base
         self.words = _words(claim.sentence)
+        self.headline_copies: list[_Item] = []
 
     @property
     def key(self) -> tuple[str, str, str, str | None]:
@@ -301,7 +311,7 @@ class _Statement:
 
     def __init__(self, item: _Item) -> None:
         self.item = item
-        self.copies: list[_Item] = [item]
+        self.copies: list[_Item] = [item, *item.headline_copies]
 
     def articles(self) -> set[str]:
         return {c.claim.article_id for c in self.copies}
@@ -355,7 +365,7 @@ def _link(items: list[_Item]) -> list[list[_Statement]]:
             None,
         )
         if copy_of is not None:
-            copy_of.copies.append(item)
+            copy_of.copies.extend([item, *item.headline_copies])
             continue
         statement = _Statement(item)
         statements.append(statement)
@@ -461,9 +471,8 @@ def _events(track: list[_Statement]) -> list[Event]:
                         )
                     )
             last_deadline = cur
-        key = speaker_key(c.speaker)
-        if key is not None:
-            if last_speaker is not None and speaker_key(last_speaker.claim.speaker) != key:
+        if cur.who is not None:
+            if last_speaker is not None and last_speaker.who != cur.who:
                 events.append(
                     Event(
                         kind="speaker",
@@ -481,6 +490,33 @@ def _events(track: list[_Statement]) -> list[Event]:
 
 
 # -- the public function ---------------------------------------------------------------------
+
+
+def _in_headline(claim: Claim, article: Article | None) -> bool:
+    if article is None or not article.title:
+        return False
+    title = article.title.strip()
+    head = article.text.lstrip()
+    offset = len(article.text) - len(head)
+    return head.startswith(title) and claim.span[1] <= offset + len(title)
+
+
+def _fold_headlines(pool: list[Claim], articles: Mapping[str, Article]) -> dict[str, str]:
+    """Headline claim id -> the body claim (same figure; same topic preferred) restating it."""
+    folded: dict[str, str] = {}
+    by_article: dict[str, list[Claim]] = defaultdict(list)
+    for c in pool:
+        by_article[c.article_id].append(c)
+    for article_id, group in by_article.items():
+        article = articles.get(article_id)
+        heads = [c for c in group if _in_headline(c, article)]
+        body = [c for c in group if c not in heads]
+        for h in heads:
+            same = [b for b in body if _same_value(b, h)]
+            if same:
+                best = min(same, key=lambda b: (b.topic != h.topic, b.span))
+                folded[h.claim_id] = best.claim_id
+    return folded
 
 
 AliasSource = AliasTable | str | Path | Sequence[str | Path] | Sequence[ActorAlias] | None
@@ -542,9 +578,14 @@ def track(
             found = min(named, key=lambda n: (-named[n], n)) if named else None
         country[article_id] = found
 
+    # A headline figure that the body states again is the body's statement (ANNOTATION.md:
+    # headlines are optional): it is kept as an appearance, never linked on its own.
+    folded = _fold_headlines(pool, articles)
+
     items: list[_Item] = []
+    by_id: dict[str, _Item] = {}
     for c in pool:
-        if c.commitment.level == Level.statement:
+        if c.commitment.level == Level.statement or c.claim_id in folded:
             continue
         res = table.resolve(c.actor)
         actor = res.canonical
@@ -554,7 +595,13 @@ def track(
             continue
         article = articles.get(c.article_id)
         date = c.published or (article.published if article else None)
-        items.append(_Item(c, actor, date, article))
+        item = _Item(c, actor, date, article, speaker_key(c.speaker, table))
+        items.append(item)
+        by_id[c.claim_id] = item
+    for c in pool:
+        body = by_id.get(folded.get(c.claim_id, ""))
+        if body is not None:
+            body.headline_copies.append(_Item(c, body.actor, body.date, body.article))
 
     # A share with no base takes the one base its actor and topic use elsewhere.
     bases: dict[tuple[str, str], set[str]] = defaultdict(set)
