@@ -78,27 +78,22 @@ def plot_timeline(
 
         _, ax = plt.subplots(figsize=(9, 4.8), layout="constrained")
     df["_actor"] = df["actor"].fillna(_NO_ACTOR).astype(str)
+    df["_topic"] = df["topic"].astype(str)
     df["_speaker"] = df["speaker"].fillna(_NO_SPEAKER).astype(str)
     df = df.sort_values(["published", "span_start"], kind="stable")
+    df["_x"] = _dodged(df, pd)
     markers = _speaker_markers(df["_speaker"])
 
-    tracks = list(df.groupby(["_actor", df["topic"].astype(str)], sort=True))
-    for (track_actor, track_topic), track in tracks:
-        ax.plot(track["published"], track["value"], color="#90a4ae", lw=1.2, zorder=1)
-        if len(tracks) > 1:
-            last = track.iloc[-1]
-            ax.annotate(
-                f"{track_actor} · {track_topic}",
-                (last["published"], last["value"]),
-                xytext=(6, 6),
-                textcoords="offset points",
-                fontsize=8,
-                color="#455a64",
-            )
-        _mark_walk_backs(ax, track)
+    # One line per figure of one actor on one topic: the same pledge over time.
+    for _, track in df.groupby(["_actor", "_topic", "value"], sort=True):
+        if len(track) > 1:
+            ax.plot(track["_x"], track["value"], color="#90a4ae", lw=1.2, zorder=1)
+        _mark_walk_backs(ax, track, df["_x"].min(), df["_x"].max())
+    if df[["_actor", "_topic"]].drop_duplicates().shape[0] > 1:
+        _label_tracks(ax, df)
     for (level, speaker), group in df.groupby([df["level"].astype(str), "_speaker"]):
         ax.scatter(
-            group["published"],
+            group["_x"],
             group["value"],
             color=LEVEL_COLOURS[Level(level)],
             marker=markers.get(speaker, _MARKERS[-1]),
@@ -132,43 +127,96 @@ def _speaker_markers(speakers: "pd.Series") -> dict[str, str]:
     return {name: _MARKERS[i] for i, name in enumerate(order[: len(_MARKERS) - 1])}
 
 
-def _mark_walk_backs(ax: "Axes", track: "pd.DataFrame") -> None:
+def _dodged(df: "pd.DataFrame", pd: Any) -> "pd.Series":
+    """x positions that keep markers of one figure apart: claims of the same value closer in
+    time than a marker's width (a headline and its body, a pledge and next day's walk-back)
+    are spread evenly around their mean date, in date order."""
+    days = max((df["published"].max() - df["published"].min()).days, 7)
+    step = pd.Timedelta(seconds=round(days * 0.025 * 86400))
+    x = df["published"].astype("datetime64[ns]")
+    for _, group in df.groupby("value", sort=False):
+        dates = group["published"].tolist()
+        cluster = [0]
+        for i in range(1, len(dates) + 1):
+            if i < len(dates) and dates[i] - dates[cluster[-1]] < step:
+                cluster.append(i)
+                continue
+            if len(cluster) > 1:
+                centre = dates[cluster[0]] + (dates[cluster[-1]] - dates[cluster[0]]) / 2
+                for k, j in enumerate(cluster):
+                    x.loc[group.index[j]] = centre + (k - (len(cluster) - 1) / 2) * step
+            cluster = [i]
+    return x
+
+
+def _label_tracks(ax: "Axes", df: "pd.DataFrame") -> None:
+    """Name each actor · topic once, at its latest claim; labels on one spot are stacked."""
+    used: dict[tuple[Any, float], int] = {}
+    for (actor, topic), track in df.groupby(["_actor", "_topic"], sort=True):
+        last = track.iloc[-1]
+        spot = (last["published"], round(float(last["value"]), 6))
+        n = used[spot] = used.get(spot, -1) + 1
+        ax.annotate(
+            f"{actor} · {topic}",
+            (last["_x"], last["value"]),
+            xytext=(8, 4 + 10 * n),
+            textcoords="offset points",
+            fontsize=7,
+            color="#455a64",
+        )
+
+
+def _mark_walk_backs(ax: "Axes", track: "pd.DataFrame", x_min: Any, x_max: Any) -> None:
     """Arrow from a certainty to a later, weaker statement of the same figure."""
-    last_certain: dict[float, Any] = {}
+    before = None
     for _, row in track.iterrows():
         level = Level(str(row["level"]))
-        key = round(float(row["value"]), 6)
         if level is Level.certainty:
-            last_certain[key] = row
+            before = row
             continue
-        before = last_certain.get(key)
-        if level in WALK_BACK_TO and before is not None and row["published"] > before["published"]:
-            ax.annotate(
-                "",
-                xy=(row["published"], row["value"]),
-                xytext=(before["published"], before["value"]),
-                arrowprops={
-                    "arrowstyle": "->",
-                    "color": "#c62828",
-                    "lw": 1.6,
-                    "shrinkA": 7,
-                    "shrinkB": 7,
-                    "connectionstyle": "arc3,rad=-0.3",
-                },
-                zorder=2,
-            )
-            middle = before["published"] + (row["published"] - before["published"]) / 2
-            ax.annotate(
-                f"walk-back: certainty → {level.value}",
-                (middle, (before["value"] + row["value"]) / 2),
-                xytext=(0, 16),
-                textcoords="offset points",
-                ha="center",
-                fontsize=8,
-                color="#c62828",
-                fontweight="bold",
-            )
-            del last_certain[key]
+        if level not in WALK_BACK_TO or before is None:
+            continue
+        if row["published"] <= before["published"]:
+            continue
+        ax.annotate(
+            "",
+            xy=(row["_x"], row["value"]),
+            xytext=(before["_x"], before["value"]),
+            arrowprops={
+                "arrowstyle": "->",
+                "color": "#c62828",
+                "lw": 1.6,
+                "shrinkA": 6,
+                "shrinkB": 6,
+                "connectionstyle": "arc3,rad=-0.5",
+            },
+            zorder=2,
+        )
+        # A red ring keeps the walked-back claim visible even when the two are days apart
+        # on an axis of months.
+        ax.scatter(
+            [row["_x"]],
+            [row["value"]],
+            s=320,
+            facecolors="none",
+            edgecolors="#c62828",
+            linewidths=1.8,
+            zorder=4,
+            gid="walk-back",
+        )
+        # Text to the side with room, so it stays inside the axes.
+        right_half = row["_x"] - x_min > (x_max - x_min) / 2
+        ax.annotate(
+            f"walk-back: certainty → {level.value}",
+            (row["_x"], row["value"]),
+            xytext=(-10 if right_half else 10, 12),
+            textcoords="offset points",
+            ha="right" if right_half else "left",
+            fontsize=8,
+            color="#c62828",
+            fontweight="bold",
+        )
+        before = None
 
 
 def _axes_format(ax: "Axes", unit: str) -> None:

@@ -86,10 +86,18 @@ def _close_figures():
     plt.close("all")
 
 
+def _claim_markers(ax):
+    return [c for c in ax.collections if c.get_gid() != "walk-back"]
+
+
+def _rings(ax):
+    return [c for c in ax.collections if c.get_gid() == "walk-back"]
+
+
 def _points(ax):
     """(x, y, colour) of every scatter point drawn."""
     points = []
-    for coll in ax.collections:
+    for coll in _claim_markers(ax):
         colours = [to_hex(c) for c in coll.get_facecolors()]
         offsets = coll.get_offsets()
         assert len(colours) in (1, len(offsets))
@@ -120,6 +128,29 @@ def test_plot_marks_the_walk_back_from_certainty_to_ambition():
     ax = plot_timeline(walk_back_claims(), actor="Britain", topic="defence")
     labels = [t.get_text() for t in ax.texts]
     assert labels.count("walk-back: certainty → ambition") == 1
+    rings = _rings(ax)
+    assert len(rings) == 1
+    ring_xy = tuple(rings[0].get_offsets()[0])
+    ambition = [(x, y) for x, y, colour in _points(ax) if colour == LEVEL_COLOURS[Level.ambition]]
+    assert ambition == [ring_xy]
+
+
+def test_plot_keeps_close_claims_of_one_figure_apart():
+    """A pledge and the next day's walk-back must not hide each other on a long axis."""
+    late = make_claim(
+        TUESDAY,
+        "3%",
+        3.0,
+        "percent",
+        "statement",
+        published="2025-12-01",
+        actor="Britain",
+        article_id="dec",
+    )
+    ax = plot_timeline([*walk_back_claims(), late], unit="percent")
+    threes = sorted(x for x, y, _ in _points(ax) if y == 3.0)
+    assert len(threes) == 3
+    assert threes[1] - threes[0] >= 0.025 * (threes[2] - threes[0]) * 0.99
 
 
 @pytest.mark.parametrize(
@@ -147,6 +178,7 @@ def test_plot_no_walk_back_without_one(first, second, second_value):
     ax = plot_timeline(claims)
     assert len(_points(ax)) == 2
     assert not any(t.get_text().startswith("walk-back") for t in ax.texts)
+    assert _rings(ax) == []
 
 
 def test_plot_legends_name_levels_and_speakers():
@@ -158,8 +190,9 @@ def test_plot_legends_name_levels_and_speakers():
 
 def test_plot_speakers_get_different_markers():
     ax = plot_timeline(walk_back_claims(), unit="percent")
-    assert len(ax.collections) == 4  # one scatter per (level, speaker)
-    paths = {tuple(map(tuple, c.get_paths()[0].vertices.round(3))) for c in ax.collections}
+    markers = _claim_markers(ax)
+    assert len(markers) == 4  # one scatter per (level, speaker)
+    paths = {tuple(map(tuple, c.get_paths()[0].vertices.round(3))) for c in markers}
     assert len(paths) == 3  # Marsh, NATO, nobody
 
 
