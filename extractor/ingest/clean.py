@@ -6,10 +6,13 @@ processes that are killed when one page takes longer than `Settings.extraction_t
 """
 
 import datetime as dt
-import multiprocessing as mp
+import os
 import queue
+import subprocess
+import sys
 import threading
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 
 from extractor.errors import InputError
@@ -111,51 +114,73 @@ def _date(value: str | None) -> dt.date | None:
 # --- killable workers ------------------------------------------------------------------------
 
 
-def _worker_main(conn: Connection) -> None:
+def _worker_main(inbox: Connection, outbox: Connection) -> None:
     """Loop in the worker process: receive keyword arguments, send back an Article or error."""
     while True:
         try:
-            kwargs = conn.recv()
-        except (EOFError, KeyboardInterrupt):
+            kwargs = inbox.recv()
+        except (EOFError, OSError, KeyboardInterrupt):
             return
         try:
             article = html_to_article(**kwargs)
-            conn.send(("ok", article.model_dump(mode="json")))
+            outbox.send(("ok", article.model_dump(mode="json")))
         except InputError as e:
-            conn.send((type(e).__name__, e.reason))
+            outbox.send((type(e).__name__, e.reason))
         except Exception as e:  # an extraction bug on one page must not end the worker
-            conn.send(("ExtractionCrash", f"{type(e).__name__}: {e}"))
+            outbox.send(("ExtractionCrash", f"{type(e).__name__}: {e}"))
 
 
 class _Worker:
-    def __init__(self, ctx: Any) -> None:
-        self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_worker_main, args=(child,), daemon=True)
-        self.process.start()
-        child.close()
+    """A `python -m extractor.ingest.clean` child talking over two private pipes.
+
+    A plain subprocess rather than multiprocessing: 'fork' is unsafe in a process that runs
+    threads, and 'spawn'/'forkserver' re-import the caller's __main__, which breaks scripts
+    without a main guard.
+    """
+
+    def __init__(self) -> None:
+        to_child_r, to_child_w = os.pipe()
+        from_child_r, from_child_w = os.pipe()
+        env = dict(os.environ)
+        root = str(Path(__file__).resolve().parents[2])
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "extractor.ingest.clean", str(to_child_r), str(from_child_w)],
+            pass_fds=(to_child_r, from_child_w),
+            stdin=subprocess.DEVNULL,
+            env=env,
+        )
+        os.close(to_child_r)
+        os.close(from_child_w)
+        self.outbox = Connection(to_child_w, readable=False)
+        self.inbox = Connection(from_child_r, writable=False)
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
 
     def kill(self) -> None:
         self.process.kill()
-        self.process.join(5)
-        self.conn.close()
+        self.process.wait(5)
+        self.close_pipes()
+
+    def close_pipes(self) -> None:
+        self.outbox.close()
+        self.inbox.close()
 
 
 class CleanerPool:
     """`size` worker processes running html_to_article, each call bounded by `timeout` seconds.
 
     Thread-safe: fetch threads call `clean` concurrently; at most `size` pages are cleaned at
-    once. Workers start lazily with the 'spawn' method (forking a process that runs threads is
-    unsafe) and are replaced after a timeout or crash.
+    once. Workers start when first needed and are replaced after a timeout or crash.
     """
 
     def __init__(self, size: int = 1, *, timeout: float = 30.0) -> None:
         self.size = size
         self.timeout = timeout
-        self._ctx = mp.get_context("spawn")
         self._idle: queue.Queue[_Worker | None] = queue.Queue()
         for _ in range(size):
-            self._idle.put(None)  # a slot; the worker starts when first needed
-        self._closed = False
+            self._idle.put(None)  # a slot; its worker starts when first needed
         self._lock = threading.Lock()
         self._all: set[_Worker] = set()
 
@@ -166,20 +191,28 @@ class CleanerPool:
         self.close()
 
     def clean(self, html: str | bytes, *, source: str, **kwargs: Any) -> Article:
-        """html_to_article in a worker; raises ExtractionTimeout or InputError."""
+        """html_to_article in a worker; raises ExtractionTimeout or another InputError."""
         worker = self._idle.get()
         try:
-            if worker is None or not worker.process.is_alive():
+            if worker is None or not worker.alive():
+                if worker is not None:
+                    self._discard(worker)
                 worker = self._start()
-            worker.conn.send({"html": html, "source": source, **kwargs})
-            if not worker.conn.poll(self.timeout):
+            try:
+                worker.outbox.send({"html": html, "source": source, **kwargs})
+                ready = worker.inbox.poll(self.timeout)
+            except OSError as e:
+                self._discard(worker)
+                worker = None
+                raise ExtractionCrash(source, f"the extraction worker died ({e})") from e
+            if not ready:
                 self._discard(worker)
                 worker = None
                 raise ExtractionTimeout(
                     source, f"extraction took longer than {self.timeout:g} s; worker killed"
                 )
             try:
-                status, payload = worker.conn.recv()
+                status, payload = worker.inbox.recv()
             except (EOFError, OSError) as e:
                 self._discard(worker)
                 worker = None
@@ -191,7 +224,7 @@ class CleanerPool:
         raise _ERRORS.get(status, InputError)(source, payload)
 
     def _start(self) -> _Worker:
-        worker = _Worker(self._ctx)
+        worker = _Worker()
         with self._lock:
             self._all.add(worker)
         return worker
@@ -202,10 +235,18 @@ class CleanerPool:
             self._all.discard(worker)
 
     def close(self) -> None:
+        """Stop the workers: closing their inbox ends their loop; stragglers are killed."""
         with self._lock:
             workers, self._all = list(self._all), set()
         for worker in workers:
-            worker.conn.close()
-            worker.process.join(1)
-            if worker.process.is_alive():
+            worker.close_pipes()
+            try:
+                worker.process.wait(2)
+            except subprocess.TimeoutExpired:
                 worker.kill()
+
+
+if __name__ == "__main__":
+    _worker_main(
+        Connection(int(sys.argv[1]), writable=False), Connection(int(sys.argv[2]), readable=False)
+    )

@@ -308,13 +308,24 @@ def _looks_like_html(body: bytes) -> bool:
 class Fetcher:
     """Fetches URLs under one Settings: SSRF guard per hop, politeness per host, robots.txt.
 
-    Thread-safe: one Fetcher serves all fetch threads of a run. `resolver` exists so tests can
-    make a name resolve to a private address; it defaults to the system resolver.
+    Thread-safe: one Fetcher serves all fetch threads of a run. `resolver` (default: the
+    system's) and `address_allowed` (default: is_public_address, or anything when
+    settings.allow_private) let tests point names at chosen addresses and admit their own
+    127.0.0.1 server while every other private address stays refused.
     """
 
-    def __init__(self, settings: Settings, *, resolver: Resolver = system_resolver) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        resolver: Resolver = system_resolver,
+        address_allowed: Callable[[str], bool] | None = None,
+    ) -> None:
         self.settings = settings
         self._resolve = resolver
+        if address_allowed is None:
+            address_allowed = (lambda _a: True) if settings.allow_private else is_public_address
+        self._allowed = address_allowed
         self._lock = threading.Lock()
         self._pools: dict[tuple[str, str, int, str], urllib3.HTTPConnectionPool] = {}
         self._hosts: dict[str, _Host] = {}
@@ -407,16 +418,15 @@ class Fetcher:
             raise FetchError(url, "dns", f"cannot resolve {host!r}: {e}") from e
         if not addresses:
             raise FetchError(url, "dns", f"{host!r} resolves to no address")
-        if not self.settings.allow_private:
-            # Refuse if *any* answer is non-public: a name with one public and one private
-            # address could otherwise be steered to the private one.
-            bad = [a for a in addresses if not is_public_address(a)]
-            if bad:
-                raise FetchError(
-                    url,
-                    "blocked_address",
-                    f"{host!r} resolves to non-public address {bad[0]} (allow_private permits it)",
-                )
+        # Refuse if *any* answer is refused: a name with one public and one private address
+        # could otherwise be steered to the private one.
+        bad = [a for a in addresses if not self._allowed(a)]
+        if bad:
+            raise FetchError(
+                url,
+                "blocked_address",
+                f"{host!r} resolves to non-public address {bad[0]} (allow_private permits it)",
+            )
         return addresses[0]
 
     @contextmanager
@@ -537,7 +547,9 @@ class Fetcher:
         parts: list[bytes] = []
         size = 0
         try:
-            for chunk in raw.stream(CHUNK, decode_content=False):
+            # read1 returns after each network read, so a server that trickles bytes still
+            # meets the total deadline (stream()/read(n) would wait for n bytes).
+            while chunk := raw.read1(CHUNK, decode_content=False):
                 if time.monotonic() > deadline:
                     raise FetchError(
                         url, "timeout", f"body not complete after {self.settings.total_timeout} s"
