@@ -4,6 +4,7 @@ Thin wrappers over extractor.store; SQLAlchemy is imported inside the commands s
 `newsclaims --help` stays fast.
 """
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -255,6 +256,10 @@ def register(app: typer.Typer) -> None:
             n = run_export(engine, fmt, output if output is not None else sys.stdout, filters)
         except NewsclaimsError as e:
             raise fail(str(e)) from None
+        except BrokenPipeError:
+            # The reader (e.g. `head`) closed the pipe: not an error; keep Python quiet on exit.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return
         except OSError as e:
             raise fail(f"{output}: {e.strerror or e}") from None
         finally:

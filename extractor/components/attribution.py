@@ -25,6 +25,11 @@ OPEN_Q = "“„«"
 CLOSE_Q = "”»"
 STRAIGHT_Q = '"'
 SUBJECTS = ("nsubj", "nsubjpass", "csubj")
+# Nouns for a piece of evidence rather than its author ('an analysis by X').
+SOURCE_NOUNS = {"analysis", "report", "study", "estimate", "estimates", "figures", "data",
+                "calculations", "survey", "review", "research", "assessment"}  # fmt: skip
+# Subject nouns whose 'of'/'at' phrase says who they are ('a group of lawmakers').
+GROUP_NOUNS = {"group", "number", "coalition", "panel", "team", "body", "sources", "source"}
 PRONOUNS = {
     "he": "PERSON", "she": "PERSON", "him": "PERSON", "her": "PERSON",
     "it": "ORG", "they": "GROUP", "we": "QUOTE", "i": "QUOTE",
@@ -56,7 +61,10 @@ class AttributionFinder(RuleComponent):
 
     def compile(self) -> None:
         rows = self.rules.get("attribution", [])
-        self.speech = {r.literal.lower() for r in rows if r.kind == "speech_verb"}
+        self.report = {r.literal.lower() for r in rows if r.kind == "speech_verb"}
+        self.commit = {r.literal.lower() for r in rows if r.kind == "commit_verb"}
+        self.nominal = {r.literal.lower() for r in rows if r.kind == "commit_noun"}
+        self.speech = self.report | self.commit
         self.according = [r.literal.lower().split() for r in rows if r.kind == "according_to"]
         self.anonymous = {r.literal.lower() for r in rows if r.kind == "anonymous_source"}
         self.not_speaker = {r.literal.lower() for r in rows if r.kind == "not_a_speaker"}
@@ -117,7 +125,7 @@ class AttributionFinder(RuleComponent):
                 attr = group_attr.get(q.group)
             if attr is None:
                 attr = self.figure_attribution(doc, fig, quote_of, parsed)
-            if attr is None:
+            if attr is None and not parsed:
                 attr = sent_attr.get(fig.sent.start)
             result[fig.start_char] = attr
         return quotes, result
@@ -151,7 +159,7 @@ class AttributionFinder(RuleComponent):
         acc = self.according_to(doc, sent)
         if acc:
             return acc
-        verbs = [t for t in sent if self.is_speech(t) and t.idx not in quote_of]
+        verbs = [t for t in sent if self.kind(t) == "report" and t.idx not in quote_of]
         if parsed:
             verbs.sort(key=lambda t: (t.dep_ != "ROOT", t.i))
         for verb in verbs:
@@ -163,43 +171,101 @@ class AttributionFinder(RuleComponent):
     def figure_attribution(
         self, doc: Doc, fig: Span, quote_of: dict, parsed: bool
     ) -> Attribution | None:
-        """A speech verb or committing verb that governs the figure, lowest first."""
+        """Who the figure's own clause attributes it to, in order: a reporting verb that
+        governs it (the lowest), 'according to', a reporting verb at the sentence root
+        ('…, officials said'), a noun of pledging with its owner ('Trump's call for'),
+        and last the subject of the highest committing verb above it ('pushing for members
+        to commit to': the one pushing)."""
         if not parsed:
             return None
-        tok = fig.root
-        while tok.head.i != tok.i:
-            tok = tok.head
-            if tok.idx in quote_of:
-                continue
-            if self.is_speech(tok) or tok.pos_ == "VERB":
-                attr = self.subject_of(doc, tok, parsed, committing=not self.is_speech(tok))
+        path = self.path(fig)
+        for tok in path:
+            if tok.idx not in quote_of and self.kind(tok) == "report":
+                attr = self.subject_of(doc, tok, parsed, exclude=fig)
+                if attr:
+                    return attr
+        acc = self.according_to(doc, fig.sent)
+        if acc:
+            return acc
+        root = fig.sent.root
+        if self.kind(root) == "report" and root.idx not in quote_of:
+            attr = self.subject_of(doc, root, parsed, exclude=fig)
+            if attr:
+                return attr
+        for tok in path:
+            if tok.pos_ in ("NOUN", "PROPN") and tok.lemma_.lower() in self.nominal:
+                owner = next((c for c in tok.children if c.dep_ == "poss"), None)
+                if owner is not None and owner.lower_ not in PRONOUNS:
+                    span = self.mention(doc, owner)
+                    return Attribution(self.clean(span.text), tok.text, span.start, span.end)
+        for tok in reversed(path):
+            if tok.idx not in quote_of and self.kind(tok) == "commit":
+                attr = self.subject_of(doc, tok, parsed, committing=True, exclude=fig)
                 if attr:
                     return attr
         return None
 
+    def path(self, fig: Span) -> list[Token]:
+        """The figure's ancestors, nearest first."""
+        out = []
+        tok = fig.root
+        while tok.head.i != tok.i:
+            tok = tok.head
+            out.append(tok)
+        return out
+
+    def kind(self, tok: Token) -> str | None:
+        for form in ((tok.lemma_ or "").lower(), tok.lower_):
+            if form in self.report:
+                return "report"
+            if form in self.commit:
+                return "commit"
+        return None
+
     def according_to(self, doc: Doc, sent: Span) -> Attribution | None:
+        """'according to X' (X, or the body behind 'an analysis by X'), and 'by X estimates'."""
         words = [t.lower_ for t in sent]
         for phrase in self.according:
             n = len(phrase)
             for i in range(len(words) - n):
                 if words[i : i + n] == phrase:
-                    start = sent.start + i + n
-                    end = start
-                    while end < sent.end and (
-                        doc[end].pos_ in ("PROPN", "NOUN", "ADJ", "DET", "PART")
-                        or doc[end].is_title
-                        or doc[end].lower_ in ("of", "'s", "and")
+                    span = self._noun_run(doc, sent.start + i + n, sent.end)
+                    if span is None:
+                        continue
+                    nxt = doc[span.end] if span.end < sent.end else None
+                    if nxt is not None and nxt.lower_ in ("by", "from", "of") and (
+                        span.root.lower_ in SOURCE_NOUNS
                     ):
-                        end += 1
-                    while end > start and doc[end - 1].lower_ in ("of", "and", "'s"):
-                        end -= 1
-                    if end > start:
-                        span = doc[start:end]
-                        return Attribution(self.clean(span.text), " ".join(phrase), start, end)
+                        behind = self._noun_run(doc, span.end + 1, sent.end)
+                        if behind is not None:
+                            span = behind
+                    return Attribution(self.clean(span.text), " ".join(phrase), span.start, span.end)
+        for i, tok in enumerate(sent):
+            if tok.lower_ == "by" and i + 1 < len(sent):
+                span = self._noun_run(doc, tok.i + 1, sent.end)
+                if span is not None and span[-1].lower_ in SOURCE_NOUNS:
+                    return Attribution(self.clean(span.text), "by", span.start, span.end)
         return None
 
+    def _noun_run(self, doc: Doc, start: int, limit: int) -> Span | None:
+        end = start
+        while end < limit and (
+            doc[end].pos_ in ("PROPN", "NOUN", "ADJ", "DET", "PART")
+            or doc[end].is_title
+            or doc[end].lower_ in ("of", "'s", "and")
+        ):
+            end += 1
+        while end > start and doc[end - 1].lower_ in ("of", "and", "'s"):
+            end -= 1
+        return doc[start:end] if end > start else None
+
     def subject_of(
-        self, doc: Doc, verb: Token, parsed: bool, committing: bool = False
+        self,
+        doc: Doc,
+        verb: Token,
+        parsed: bool,
+        committing: bool = False,
+        exclude: Span | None = None,
     ) -> Attribution | None:
         if not parsed:
             return self.adjacent_name(doc, verb)
@@ -212,16 +278,17 @@ class AttributionFinder(RuleComponent):
                 None,
             )
             if subj is None and verb.dep_ in ("xcomp", "conj", "advcl") and verb.head.i != verb.i:
-                return self.subject_of(doc, verb.head, parsed, committing)
+                return self.subject_of(doc, verb.head, parsed, committing, exclude)
             if subj is None:
                 agent = next((c for c in verb.children if c.dep_ == "agent"), None)
                 if agent is not None:
                     subj = next((c for c in agent.children if c.dep_ == "pobj"), None)
         if subj is None:
             return None
-        if subj.dep_ == "nsubjpass" and self.is_speech(verb):
-            # 'LBC was told': the one told passes it on.
-            pass
+        if exclude is not None and exclude.start <= subj.i < exclude.end:
+            return None  # the figure itself is the subject ('£650m had been approved')
+        if subj.is_upper and len(subj) > 3 and subj.ent_type_ != "ORG":
+            return None  # a dateline ('LONDON, April 15 (Reuters) - …') parsed as subject
         if subj.lower_ in PRONOUNS:
             resolved = self.resolve_pronoun(doc, subj)
             if resolved is None:
@@ -255,7 +322,12 @@ class AttributionFinder(RuleComponent):
         # Keep compounds, adjectives and possessives; drop determiners at the edge.
         while left < tok.i and doc[left].dep_ in ("det", "punct", "cc", "predet"):
             left += 1
-        span = doc[left : tok.i + 1]
+        right = tok.i + 1
+        if tok.lower_ in GROUP_NOUNS:
+            of = next((c for c in tok.rights if c.lower_ in ("of", "at")), None)
+            if of is not None:
+                right = of.right_edge.i + 1
+        span = doc[left:right]
         persons = [e for e in span.ents if e.label_ == "PERSON"]
         if persons:
             return self.full_name(doc, persons[-1])
@@ -272,18 +344,32 @@ class AttributionFinder(RuleComponent):
         return ent
 
     def resolve_pronoun(self, doc: Doc, pron: Token) -> tuple[str, int, int] | None:
-        """The nearest earlier compatible named speaker."""
+        """A pronoun's speaker: the subject of a reporting verb above it in the same sentence
+        ('Executives said they expected…'), else the nearest earlier compatible name, people
+        who were subjects first."""
         kind = PRONOUNS[pron.lower_]
         if kind == "QUOTE":
             return None
-        for ent in reversed([e for e in doc.ents if e.end <= pron.i]):
-            if kind == "PERSON" and ent.label_ == "PERSON":
-                full = self.full_name(doc, ent)
-                return self.clean(full.text), full.start, full.end
-            if kind in ("ORG", "GROUP") and ent.label_ in ("ORG", "GPE", "NORP"):
+        tok = pron.head
+        while tok.head.i != tok.i:
+            tok = tok.head
+            if self.kind(tok) == "report":
+                subj = next((c for c in tok.children if c.dep_ in SUBJECTS), None)
+                if subj is not None and subj.lower_ not in PRONOUNS and subj.i < pron.i:
+                    span = self.mention(doc, subj)
+                    return self.clean(span.text), span.start, span.end
+        earlier = [e for e in doc.ents if e.end <= pron.i and pron.i - e.end <= 150]
+        if kind == "PERSON":
+            people = [e for e in earlier if e.label_ == "PERSON"]
+            subjects = [e for e in people if e.root.dep_ in SUBJECTS]
+            for group in (subjects[-1:], people[-1:]):
+                if group:
+                    full = self.full_name(doc, group[0])
+                    return self.clean(full.text), full.start, full.end
+            return None
+        for ent in reversed(earlier):
+            if ent.label_ in ("ORG", "GPE", "NORP"):
                 return self.clean(ent.text), ent.start, ent.end
-            if pron.i - ent.end > 120:
-                break
         return None
 
     def adjacent_name(self, doc: Doc, verb: Token) -> Attribution | None:
