@@ -192,7 +192,7 @@ class AttributionFinder(RuleComponent):
             attr = self.subject_of(doc, root, parsed, exclude=fig)
             if attr:
                 return attr
-        for tok in path:
+        for tok in path[:3]:
             if tok.pos_ in ("NOUN", "PROPN") and tok.lemma_.lower() in self.nominal:
                 owner = next((c for c in tok.children if c.dep_ == "poss"), None)
                 if owner is not None and owner.lower_ not in PRONOUNS:
@@ -203,6 +203,10 @@ class AttributionFinder(RuleComponent):
                 attr = self.subject_of(doc, tok, parsed, committing=True, exclude=fig)
                 if attr:
                     return attr
+        # Last, a person or body as subject of the main clause is the one committing
+        # ('Jim Chalmers has locked in $8.5 billion').
+        if path and path[-1].idx not in quote_of:
+            return self.subject_of(doc, path[-1], parsed, committing=True, exclude=fig)
         return None
 
     def path(self, fig: Span) -> list[Token]:

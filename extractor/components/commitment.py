@@ -26,8 +26,15 @@ from extractor.rules import CueRule, Direction
 DEFAULT_SCOPE = 12
 # Levels a cue further up the tree may override (see module docstring).
 OVERRIDABLE = {"certainty"}
-# Verbs that report a level rather than commit to one, in the perfect: "has long spent".
-STATIVE = {"spend", "be", "total", "reach", "average", "hover", "stand", "amount"}
+# ...and a refusal above a proposal, goal or forecast rejects it ('rejected a proposal to').
+REJECTABLE = {"proposal", "ambition", "expectation"}
+# Verbs that report a level of spending rather than commit to one ('spends', 'stood at').
+STATIVE = {
+    "spend", "be", "total", "average", "hover", "stand", "amount", "remain", "cap", "run",
+    "account", "cost", "provide", "give", "devote", "receive", "sit",
+}  # fmt: skip
+# Verbs of change: in the past ('had doubled its aid to') they report a level reached.
+CHANGE = {"double", "triple", "increase", "raise", "boost", "lift", "cut", "reduce", "rise", "grow"}
 
 
 @dataclass(frozen=True)
@@ -102,7 +109,13 @@ class CommitmentTagger(RuleComponent):
         if level is None:
             level = self._by_tense(fig) if parsed else "certainty"
         # Conditions anywhere in the sentence make a commitment an ambition.
-        conditions = [c for c in real if c.rule.priority >= 100 and c.level == "ambition"]
+        conditions = [
+            c
+            for c in real
+            if c.rule.priority >= 100
+            and c.level == "ambition"
+            and (c.rule.direction != Direction.backward or c.start >= fig.end)
+        ]
         if level == "certainty" and conditions:
             level, used = "ambition", [*used, conditions[0]]
         return level, used
@@ -112,10 +125,15 @@ class CommitmentTagger(RuleComponent):
         tok: Token = fig.root
         while True:
             path.append(tok)
-            if tok.head.i == tok.i:
+            # A relative clause is a claim of its own ('Sweden, which spends 3.4%').
+            if tok.head.i == tok.i or tok.dep_ == "relcl":
                 break
             tok = tok.head
         depth = {t.i: n for n, t in enumerate(path)}
+        for t in path:
+            for child in t.children:
+                if child.dep_ in ("advmod", "prep", "neg", "npadvmod") and child.i not in depth:
+                    depth[child.i] = depth[t.i]
         on_path = []
         for c in cues:
             if c.rule.priority >= 100:
@@ -128,7 +146,9 @@ class CommitmentTagger(RuleComponent):
         on_path.sort(key=lambda x: (x[0], -x[1].rule.priority))
         level, used = on_path[0][1].level, [on_path[0][1]]
         for _, c in on_path[1:]:
-            if level in OVERRIDABLE and c.level != level:
+            if c.level != level and (
+                level in OVERRIDABLE or (c.level == "rejected" and level in REJECTABLE)
+            ):
                 level, used = c.level, [*used, c]
         return level, used
 
@@ -155,23 +175,29 @@ class CommitmentTagger(RuleComponent):
         return best[2] if best else None
 
     def _by_tense(self, fig: Span) -> str:
+        """No cue: a figure that names a programme, deal or law ('a ¥43 trillion programme')
+        is a commitment; a level that a verb of spending reports in the past or present
+        simple ('spent', 'spends', 'stands at', 'had doubled') is a statement."""
         tok: Token = fig.root
+        if tok.dep_ in ("compound", "nmod", "amod", "nummod") and tok.head.pos_ in ("NOUN", "PROPN"):
+            return "certainty"
         for _ in range(6):
-            if tok.pos_ in ("VERB", "AUX"):
-                break
-            if tok.head.i == tok.i:
+            if tok.pos_ in ("VERB", "AUX") or tok.head.i == tok.i or tok.dep_ == "relcl":
                 break
             tok = tok.head
         if tok.pos_ not in ("VERB", "AUX"):
             return "certainty"
         aux = {c.lower_ for c in tok.children if c.dep_ in ("aux", "auxpass")}
+        lemma = tok.lemma_.lower()
         if aux & {"will", "would", "'ll", "shall", "'d"} or tok.dep_ == "xcomp":
             return "certainty"
-        if tok.tag_ in ("VBD", "VBZ", "VBP"):
+        if lemma not in STATIVE and lemma not in CHANGE:
+            return "certainty"
+        if tok.tag_ in ("VBD", "VBZ", "VBP") and (lemma in STATIVE or tok.tag_ == "VBD"):
             return "statement"
         if tok.tag_ == "VBG" and aux & {"is", "are", "was", "were", "'s", "'re"}:
-            return "statement"
-        if tok.tag_ == "VBN" and aux & {"has", "have", "had"} and tok.lemma_ in STATIVE:
+            return "statement" if lemma in STATIVE else "certainty"
+        if tok.tag_ == "VBN" and aux & {"has", "have", "had"}:
             return "statement"
         return "certainty"
 

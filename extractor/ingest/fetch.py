@@ -329,7 +329,7 @@ class Fetcher:
         self._lock = threading.Lock()
         self._pools: dict[tuple[str, str, int, str], urllib3.HTTPConnectionPool] = {}
         self._hosts: dict[str, _Host] = {}
-        self._robots: dict[str, RobotFileParser] = {}
+        self._robots: dict[str, RobotFileParser | FetchError] = {}
         self._robots_locks: dict[str, threading.Lock] = {}
         self._timeout = urllib3.Timeout(
             connect=settings.connect_timeout, read=settings.read_timeout
@@ -587,30 +587,41 @@ class Fetcher:
         with self._lock:
             lock = self._robots_locks.setdefault(origin, threading.Lock())
         with lock:
-            parser = self._robots.get(origin)
-            if parser is None:
-                parser = self._load_robots(origin)
-                self._robots[origin] = parser
-                delay = parser.crawl_delay(self.settings.user_agent)
-                if delay:
-                    self._raise_delay(host, port, float(delay))
-        if not parser.can_fetch(self.settings.user_agent, url):
+            rules = self._robots.get(origin)
+            if rules is None:
+                rules = self._load_robots(origin)
+                self._robots[origin] = rules
+                if isinstance(rules, RobotFileParser):
+                    delay = rules.crawl_delay(self.settings.user_agent)
+                    if delay:
+                        self._raise_delay(host, port, float(delay))
+        if isinstance(rules, FetchError):
+            raise FetchError(
+                url,
+                rules.reason,
+                f"robots.txt unreachable, so not fetching from {origin} (RFC 9309): {rules.detail}",
+            )
+        if not rules.can_fetch(self.settings.user_agent, url):
             raise FetchError(url, "robots", "disallowed by robots.txt")
 
-    def _load_robots(self, origin: str) -> RobotFileParser:
-        """RFC 9309: 4xx means no rules; 5xx or unreachable means disallow all (for this run)."""
+    def _load_robots(self, origin: str) -> "RobotFileParser | FetchError":
+        """RFC 9309: a 4xx means no rules; a 5xx or an unreachable host means disallow all
+        (for this run). The latter comes back as the FetchError, so failures name the cause."""
         parser = RobotFileParser(origin + "/robots.txt")
         try:
             response = self._get(
                 origin + "/robots.txt", accept="any", max_bytes=ROBOTS_MAX_BYTES, robots=False
             )
         except FetchError as e:
-            if (e.reason == "status" and e.detail.startswith("HTTP 4")) or e.reason == "too_large":
+            if (e.reason == "status" and e.detail.startswith("HTTP 4")) or e.reason in (
+                "too_large",
+                "content_type",
+                "redirects",
+            ):
                 parser.allow_all = True
-            else:
-                log.warning("robots.txt of %s unavailable (%s): not fetching from it", origin, e)
-                parser.disallow_all = True
-            return parser
+                return parser
+            log.warning("robots.txt of %s unavailable (%s): not fetching from it", origin, e)
+            return e
         parser.parse(decode_html(response.body, response.charset).splitlines())
         return parser
 
