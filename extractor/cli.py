@@ -20,6 +20,7 @@ _COMMAND_MODULES = (
     "extractor.cli_view",
     "extractor.cli_batch",
     "extractor.cli_store",
+    "extractor.cli_track",
 )
 
 
