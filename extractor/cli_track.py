@@ -23,6 +23,11 @@ class TrackFormat(StrEnum):
     jsonl = "jsonl"
 
 
+class EventFormat(StrEnum):
+    jsonl = "jsonl"
+    csv = "csv"
+
+
 def fail(message: str, code: int = 1) -> typer.Exit:
     """Print one line on stderr and return the Exit to raise."""
     typer.echo(f"newsclaims: {message}", err=True)
@@ -130,7 +135,8 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
         actor: Annotated[
-            str | None, typer.Option(help="Only this actor's pledges; aliases count (UK = Britain).")
+            str | None,
+            typer.Option(help="Only this actor's pledges; aliases count (UK = Britain)."),
         ] = None,
         topic: Annotated[
             list[str] | None, typer.Option(help="Only this topic, e.g. defence; repeat for any of.")
@@ -206,9 +212,7 @@ def register(app: typer.Typer) -> None:
                 from extractor.store.query import Filters, query_claims
 
                 engine = _open(db, create=save)
-                filters = Filters(
-                    topic=tuple(topics), published_since=first, published_until=last
-                )
+                filters = Filters(topic=tuple(topics), published_since=first, published_until=last)
                 claims = query_claims(engine, filters)
                 for article in stored_articles(engine, {c.article_id for c in claims}):
                     articles.setdefault(article.id, article)
@@ -226,15 +230,16 @@ def register(app: typer.Typer) -> None:
                     if (not topics or c.topic in topics) and _within(c, articles, first, last)
                 ]
             pledges = track_claims(claims, articles=articles, aliases=table)
+            wanted = None
             if actor is not None:
                 wanted = table.resolve(actor).canonical or actor
                 pledges = [p for p in pledges if p.actor.casefold() == wanted.casefold()]
-            if events_only:
-                pledges = [p for p in pledges if p.events]
             if save and engine is not None:
                 from extractor.store.pledges import save_pledges
 
-                save_pledges(engine, pledges)
+                save_pledges(engine, pledges, topics=[t.value for t in topics], actor=wanted)
+            if events_only:
+                pledges = [p for p in pledges if p.events]
             if output is None:
                 _write(sys.stdout, pledges, fmt)
             else:
@@ -245,6 +250,37 @@ def register(app: typer.Typer) -> None:
         if failed:
             typer.echo(f"newsclaims: {failed} input line(s) failed", err=True)
             raise typer.Exit(1)
+
+    @app.command("events")
+    def events(
+        db: Annotated[
+            str,
+            typer.Option("--db", envvar="NEWSCLAIMS_DB", help="Database URL (see `track --db`)."),
+        ],
+        actor: Annotated[str | None, typer.Option(help="Only this actor's events.")] = None,
+        topic: Annotated[str | None, typer.Option(help="Only this topic's events.")] = None,
+        fmt: Annotated[EventFormat, typer.Option("--format", help="Output format.")] = (
+            EventFormat.jsonl
+        ),
+        output: Annotated[
+            Path | None, typer.Option("-o", "--output", help="Write here instead of stdout.")
+        ] = None,
+        force: Annotated[bool, typer.Option(help="Overwrite --output if it exists.")] = False,
+    ) -> None:
+        """Export the pledge events stored by `track --db URL --save`."""
+        from extractor.store.pledges import write_events
+
+        if output is not None and output.exists() and not force:
+            raise fail(f"{output} exists; use --force to overwrite", 2)
+        try:
+            engine = _open(db, create=False)
+            if output is None:
+                write_events(engine, sys.stdout, fmt=fmt.value, actor=actor, topic=topic)
+            else:
+                with output.open("w", encoding="utf-8", newline="") as out:
+                    write_events(engine, out, fmt=fmt.value, actor=actor, topic=topic)
+        except NewsclaimsError as e:
+            raise fail(str(e)) from None
 
 
 def _open(db: str, *, create: bool) -> Any:

@@ -653,6 +653,8 @@ def track(
             p.measure,
             p.claims[0].published is None,
             p.claims[0].published or dt.date.min,
+            p.claims[0].claim.article_id,
+            p.claims[0].claim.span[0],
             p.pledge_id,
         )
     )

@@ -28,6 +28,7 @@ from extractor.store.db import read_transaction, write_transaction
 from extractor.track import Pledge
 
 tracking_metadata = sa.MetaData()
+_Timestamp = sa.DateTime(timezone=True)
 
 pledges_table = sa.Table(
     "pledges",
@@ -42,7 +43,7 @@ pledges_table = sa.Table(
     sa.Column("last_published", sa.Date),
     sa.Column("claims", sa.Integer, nullable=False),
     sa.Column("events", sa.Integer, nullable=False),
-    sa.Column("computed_at", s._Timestamp, nullable=False),
+    sa.Column("computed_at", _Timestamp, nullable=False),
 )
 sa.Index("ix_pledges_actor_topic", pledges_table.c.actor, pledges_table.c.topic)
 
@@ -111,7 +112,7 @@ pledge_events_table = sa.Table(
     sa.Column("later_article_id", sa.Text, nullable=False),
     sa.Column("later_published", sa.Date),
     sa.Column("later_sentence", sa.Text, nullable=False),
-    sa.Column("computed_at", s._Timestamp, nullable=False),
+    sa.Column("computed_at", _Timestamp, nullable=False),
 )
 sa.Index("ix_pledge_events_pledge", pledge_events_table.c.pledge_id)
 TRACKING_TABLES = ("pledges", "pledge_claims", "pledge_events")
@@ -167,12 +168,8 @@ def save_pledges(
         if actor is not None:
             scope.append(pledges_table.c.actor == actor)
         old = sa.select(pledges_table.c.pledge_id).where(*scope)
-        conn.execute(
-            sa.delete(pledge_events_table).where(pledge_events_table.c.pledge_id.in_(old))
-        )
-        conn.execute(
-            sa.delete(pledge_claims_table).where(pledge_claims_table.c.pledge_id.in_(old))
-        )
+        conn.execute(sa.delete(pledge_events_table).where(pledge_events_table.c.pledge_id.in_(old)))
+        conn.execute(sa.delete(pledge_claims_table).where(pledge_claims_table.c.pledge_id.in_(old)))
         conn.execute(sa.delete(pledges_table).where(*scope))
         pledge_rows, claim_rows, event_rows = [], [], []
         for p in pledges:
