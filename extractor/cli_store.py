@@ -112,13 +112,12 @@ def register(app: typer.Typer) -> None:
         total = LoadResult()
         try:
             for name in inputs:
-                lines = sys.stdin if name == "-" else None
                 result = load_claims_file(
                     engine,
                     "<stdin>" if name == "-" else name,
                     articles=by_id,
                     extractor_version=extractor_version,
-                    lines=lines,
+                    stream=sys.stdin.buffer if name == "-" else None,
                 )
                 for message in result.messages:
                     typer.echo(f"newsclaims: {message}", err=True)
@@ -128,7 +127,7 @@ def register(app: typer.Typer) -> None:
         finally:
             engine.dispose()
         typer.echo(
-            f"loaded {total.claims} claim(s) of {total.articles} article group(s): "
+            f"loaded {total.claims} claim(s) of {total.articles} article(s): "
             f"{total.inserted} new, {total.updated} updated, {total.unchanged} unchanged, "
             f"{total.superseded} superseded"
             + (f"; {total.failed} line(s) failed" if total.failed else ""),

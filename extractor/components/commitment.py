@@ -125,8 +125,9 @@ class CommitmentTagger(RuleComponent):
         tok: Token = fig.root
         while True:
             path.append(tok)
-            # A relative clause is a claim of its own ('Sweden, which spends 3.4%').
-            if tok.head.i == tok.i or tok.dep_ == "relcl":
+            # A relative clause is a claim of its own ('Sweden, which spends 3.4%'), unless
+            # it gives the cost of what it describes ('the leg, which would cost £40bn').
+            if tok.head.i == tok.i or (tok.dep_ == "relcl" and tok.lemma_ not in ("cost",)):
                 break
             tok = tok.head
         depth = {t.i: n for n, t in enumerate(path)}
@@ -138,6 +139,10 @@ class CommitmentTagger(RuleComponent):
         for c in cues:
             if c.rule.priority >= 100:
                 continue  # sentence-wide conditions are applied separately
+            if c.rule.direction == Direction.forward and c.start >= fig.start:
+                continue
+            if c.rule.direction == Direction.backward and c.end <= fig.start:
+                continue
             hits = [depth[i] for i in range(c.start, c.end) if i in depth]
             if hits and not (c.start <= fig.start < c.end):
                 on_path.append((min(hits), c))

@@ -12,14 +12,17 @@ superseded claim that comes back is revived, and a claim whose content changed (
 extractor) is updated in place.
 """
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Mapping
+import shutil
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import sqlalchemy as sa
 from pydantic import ValidationError
@@ -373,70 +376,82 @@ def load_claims_file(
     *,
     articles: Mapping[str, Article] | None = None,
     extractor_version: str | None = None,
-    lines: Iterable[str] | None = None,
+    stream: IO[bytes] | None = None,
 ) -> LoadResult:
     """Load a claim JSONL file (the output of `newsclaims extract`), one article at a time.
 
-    Consecutive lines of one article_id form a group stored in one transaction. A group of
-    an article already seen earlier in the same file only adds (it does not supersede the
-    earlier group). A line that is not a valid claim is recorded in the failures table and
-    counted in `failed`; loading goes on. articles: Article records by id (e.g. the input
-    given to `extract`), to store URL, title and text hash. lines: read these instead of
-    the file (stdin); `path` then only names the source.
+    The claims of one article_id are gathered from the whole file (a first pass indexes the
+    lines) and stored in one transaction, so an article split across the file is still
+    loaded as one. A line that is not a valid claim is recorded in the failures table,
+    counted in `failed` and skipped; its article is then loaded without superseding, since
+    its claim list is incomplete. articles: Article records by id (the input given to
+    `extract`) to store URL, title and text hash. stream: read this binary stream (stdin)
+    instead of opening `path`, which then only names the source.
     """
     source = str(path)
     result = LoadResult()
-    seen: set[str] = set()
-    group: list[Claim] = []
-
-    def flush() -> None:
-        if not group:
-            return
-        article_id = group[0].article_id
-        article = articles.get(article_id) if articles else None
-        result.add(
-            load_claim_group(
-                db,
-                group,
-                article=article,
-                extractor_version=extractor_version,
-                supersede=article_id not in seen,
-            )
-        )
-        seen.add(article_id)
-        group.clear()
 
     def fail(lineno: int, message: str) -> None:
         result.failed += 1
         result.messages.append(f"{source}:{lineno}: {message}")
         record_failure(db, source=source, line=lineno, message=message)
 
-    handle = None
-    if lines is None:
-        try:
-            handle = open(path, encoding="utf-8")  # noqa: SIM115 - closed below
-        except OSError as e:
-            raise InputError(source, e.strerror or str(e)) from None
-        lines = handle
-    try:
-        for lineno, text in enumerate(lines, 1):
-            if not text.strip():
+    with _seekable(source, stream) as handle:
+        index: dict[str, list[tuple[int, int]]] = {}
+        offset = 0
+        for lineno, raw in enumerate(handle, 1):
+            start, offset = offset, offset + len(raw)
+            if not raw.strip():
                 continue
             try:
-                claim = Claim.model_validate_json(text)
-            except ValidationError as e:
-                fail(lineno, "not a claim record: " + _first_error(e))
+                record = json.loads(raw)
+            except ValueError as e:
+                fail(lineno, f"not JSON ({e})")
                 continue
-            if group and group[0].article_id != claim.article_id:
-                flush()
-            group.append(claim)
-        flush()
-    except UnicodeDecodeError as e:
-        raise InputError(source, f"not UTF-8 text ({e.reason})") from None
-    finally:
-        if handle is not None:
-            handle.close()
+            article_id = record.get("article_id") if isinstance(record, dict) else None
+            if not isinstance(article_id, str) or not article_id:
+                fail(lineno, "not a claim record: article_id: missing or not a string")
+                continue
+            index.setdefault(article_id, []).append((lineno, start))
+
+        for article_id, entries in index.items():
+            claims: list[Claim] = []
+            complete = True
+            for lineno, start in entries:
+                handle.seek(start)
+                try:
+                    claims.append(Claim.model_validate_json(handle.readline()))
+                except ValidationError as e:
+                    fail(lineno, "not a claim record: " + _first_error(e))
+                    complete = False
+            result.add(
+                load_claim_group(
+                    db,
+                    claims,
+                    article=articles.get(article_id) if articles else None,
+                    extractor_version=extractor_version,
+                    supersede=complete,
+                )
+            )
     return result
+
+
+@contextlib.contextmanager
+def _seekable(source: str, stream: IO[bytes] | None) -> Iterator[IO[bytes]]:
+    if stream is None:
+        try:
+            handle = open(source, "rb")  # noqa: SIM115 - closed below
+        except OSError as e:
+            raise InputError(source, e.strerror or str(e)) from None
+        with handle:
+            yield handle
+    elif stream.seekable():
+        yield stream
+    else:
+        with tempfile.TemporaryFile() as spool:
+            shutil.copyfileobj(stream, spool)
+            spool.seek(0)
+            yield spool
 
 
 def _first_error(e: ValidationError) -> str:
