@@ -239,14 +239,13 @@ def check_schema(engine: sa.Engine, *, migrations: tuple[s.Migration, ...] = s.M
 def migrate(engine: sa.Engine, *, migrations: tuple[s.Migration, ...] = s.MIGRATIONS) -> int:
     """Create or upgrade the schema in one write transaction; returns the version.
 
-    The write transaction doubles as the check that the database is writable, so a
-    read-only file fails here, before any article is loaded.
+    It also checks that the database is writable, so a read-only file fails here, before
+    any article is loaded.
     """
     newest = migrations[-1].version
     name = display(engine.url)
     with write_transaction(engine) as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_PG_MIGRATION_LOCK)))
+        _check_writable(conn, name, newest)
         version = stored_version(conn)
         if version is None:
             present = [t for t in s.NEWSCLAIMS_TABLES if sa.inspect(conn).has_table(t)]
@@ -278,6 +277,17 @@ def migrate(engine: sa.Engine, *, migrations: tuple[s.Migration, ...] = s.MIGRAT
                 )
             )
         return newest
+
+
+def _check_writable(conn: sa.Connection, name: str, newest: int) -> None:
+    if conn.dialect.name == "postgresql":
+        if conn.exec_driver_sql("SHOW transaction_read_only").scalar() == "on":
+            raise StoreError(name, "the database is read-only (transaction_read_only is on)")
+        conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_PG_MIGRATION_LOCK)))
+    else:
+        # BEGIN IMMEDIATE succeeds on a read-only SQLite file; a real (tiny) write does not.
+        # user_version is SQLite's own header field; it mirrors the schema version.
+        conn.exec_driver_sql(f"PRAGMA user_version = {int(newest)}")
 
 
 def _too_new(name: str, version: int, newest: int) -> SchemaVersionError:
