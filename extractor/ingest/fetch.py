@@ -213,9 +213,15 @@ def decode_html(body: bytes, declared: str | None = None) -> str:
                 continue
     from charset_normalizer import from_bytes
 
-    best = from_bytes(body[:200_000]).best()
-    if best is not None and best.encoding:
-        return body.decode(best.encoding, errors="replace")
+    matches = list(from_bytes(body[:200_000]))
+    if matches:
+        best = min(m.chaos for m in matches)
+        # Among equally clean guesses prefer windows-1252, as browsers do for Western pages:
+        # on short texts charset_normalizer ranks cp1250 first and turns "£" into "Ł".
+        for m in matches:
+            if m.encoding == "cp1252" and m.chaos <= best + 0.01:
+                return body.decode("cp1252", errors="replace")
+        return body.decode(matches[0].encoding, errors="replace")
     return body.decode("cp1252", errors="replace")
 
 
@@ -506,11 +512,13 @@ class Fetcher:
                 decode_content=False,
                 assert_same_host=False,
             )
+        except NewConnectionError as e:  # before ConnectTimeoutError: it is a subclass
+            raise FetchError(url, "connection", str(e)) from e
         except (ConnectTimeoutError, ReadTimeoutError) as e:
             raise FetchError(url, "timeout", f"no answer within the timeout ({e})") from e
         except SSLError as e:
             raise FetchError(url, "tls", str(e)) from e
-        except (NewConnectionError, ProtocolError, HTTPError, OSError) as e:
+        except (ProtocolError, HTTPError, OSError) as e:
             raise FetchError(url, "connection", str(e)) from e
         try:
             if raw.status in REDIRECT_STATUSES:
