@@ -25,12 +25,24 @@ PEOPLE_NORP = ("NORP",)
 GOVERNMENT_WORDS = {
     "government", "province", "state", "coalition", "cabinet", "administration", "ministry",
     "department", "council", "treasury", "centre", "alliance", "bloc", "union", "commission",
-    "bank", "fund", "city", "mod",
+    "bank", "city", "mod", "parliament", "congress", "legislature",
 }  # fmt: skip
+# Plural spenders: 'urging allies to …', 'rich nations', 'state-run utilities'.
+AGENT_NOUNS = {
+    "ally", "member", "nation", "country", "state", "donor", "utility", "government",
+    "province", "region", "municipality", "council", "partner", "economy",
+}  # fmt: skip
+# Nouns whose owner is the spender ('Estonia's military budget').
+SPENDING_NOUNS = {
+    "budget", "spending", "expenditure", "outlay", "aid", "investment", "contribution",
+    "allocation", "funding", "share", "money", "package", "programme", "program",
+}  # fmt: skip
+# ORG-tagged words that are documents or pots, not spenders.
+NOT_ACTORS = {"budget", "fund", "plan", "review", "bill", "act", "law"}
 
 
 class ClaimAssembler(RuleComponent):
-    RULE_FILES = ("context", "topics", "actors")
+    RULE_FILES = ("context", "topics", "actors", "attribution")
 
     def compile(self) -> None:
         ctx = self.rules.get("context", [])
@@ -39,6 +51,13 @@ class ClaimAssembler(RuleComponent):
         for r in self.rules.get("topics", []):
             for term in r.terms:
                 self.topic_terms.append((term.lower().split(), r.topic.value, r.weight))
+        attribution = self.rules.get("attribution", [])
+        self.report_verbs = {r.literal for r in attribution if r.kind == "speech_verb"}
+        # Verbs whose subject proposes and whose object (or 'on' object) would spend.
+        self.urging_verbs = {
+            "urge", "press", "push", "call", "lobby", "ask", "appeal", "want", "demand",
+            "propose", "recommend",
+        }  # fmt: skip
         self.aliases: dict[str, str] = {}
         for r in self.rules.get("actors", []):
             for name in [r.canonical, *r.aliases]:
@@ -50,20 +69,23 @@ class ClaimAssembler(RuleComponent):
         default_topic = self.article_topic(doc, figures)
         default_actor = self.article_actor(doc)
         kept = []
+        recent: tuple[int, str] | None = None  # (paragraph start, actor) of the last claim
         for fig in figures:
             unit_kind = "percent" if fig._.figure["unit"] == "percent" else "money"
             if not self.is_spending(doc, fig, unit_kind):
                 continue
-            kept.append(
-                (
-                    fig,
-                    {
-                        "base": self.base(doc, fig, unit_kind),
-                        "topic": self.topic(doc, fig) or default_topic,
-                        "actor": self.actor(doc, fig) or default_actor,
-                    },
-                )
-            )
+            para = doc.text.rfind("\n", 0, fig.start_char)
+            actor = self.actor(doc, fig)
+            if actor:
+                recent = (para, actor)
+            elif recent and recent[0] == para:
+                actor = recent[1]  # the paragraph is still about the same spender
+            info = {
+                "base": self.base(doc, fig, unit_kind),
+                "topic": self.topic(doc, fig) or default_topic,
+                "actor": actor or default_actor,
+            }
+            kept.append((fig, info))
         return kept
 
     def set_annotations(self, doc: Doc, matches: list[tuple[Span, dict]]) -> None:
@@ -166,25 +188,52 @@ class ClaimAssembler(RuleComponent):
         counts: Counter[str] = Counter()
         for ent in doc.ents:
             if ent.label_ == "GPE":
-                counts[self.canonical(ent.text)] += 1
+                weight = 3 if ent.root.dep_ in ("nsubj", "nsubjpass", "poss") else 1
+                counts[self.canonical(ent.text)] += weight
         if doc._.locale and doc._.locale not in ("European Union",):
             counts[doc._.locale] += 2
         return counts.most_common(1)[0][0] if counts else None
 
     def actor(self, doc: Doc, fig: Span) -> str | None:
+        """Whose money, from the figure's own clause: the owner of the spending noun
+        ('Estonia's military budget'), the subject that spends or commits, the one urged
+        ('urging allies to agree to spend'), 'X, which spends'. Reporting verbs end the
+        search: who says it is not whose money it is."""
         if not doc.has_annotation("DEP"):
             return None
-        # A possessive on the figure's noun phrase or its head: "Estonia's military budget".
+        after = doc[fig.end : min(fig.end + 3, fig.sent.end)]
+        if len(after) >= 2 and after[0].lower_ == "in" and after[1].ent_type_ == "GPE":
+            return self.canonical(self._ent_text(doc, after[1]))
         tok = fig.root
-        for _ in range(8):
+        for _ in range(10):
             for child in tok.children:
-                if child.dep_ == "poss" and child.ent_type_ in ("GPE", "ORG", "NORP"):
-                    return self.canonical(self._ent_text(doc, child))
-            for child in tok.children:
-                if child.dep_ in ("nsubj", "nsubjpass") and child.i != fig.root.i:
+                if child.dep_ == "poss" and (
+                    tok.lemma_.lower() in SPENDING_NOUNS or tok.i == fig.root.i
+                ):
                     name = self._agent_name(doc, child)
                     if name:
                         return name
+            if tok.i != fig.root.i and tok.lemma_.lower() in self.report_verbs:
+                return None
+            for child in tok.children:
+                if tok.lemma_.lower() in self.urging_verbs:
+                    break  # the one urging proposes; the one urged would spend
+                if child.dep_ in ("nsubj", "nsubjpass") and not (fig.start <= child.i < fig.end):
+                    if child.lower_ in ("which", "that", "who") and tok.dep_ == "relcl":
+                        name = self._agent_name(doc, tok.head)
+                    else:
+                        name = self._agent_name(doc, child)
+                    if name:
+                        return name
+            if tok.lemma_.lower() in self.urging_verbs:
+                for child in tok.children:
+                    target = child
+                    if child.dep_ == "prep" and child.lower_ == "on":
+                        target = next((c for c in child.children if c.dep_ == "pobj"), child)
+                    if target.dep_ in ("dobj", "pobj"):
+                        name = self._agent_name(doc, target)
+                        if name:
+                            return name
             if tok.head.i == tok.i:
                 break
             tok = tok.head
@@ -197,17 +246,24 @@ class ClaimAssembler(RuleComponent):
         return tok.text
 
     def _agent_name(self, doc: Doc, tok: Token) -> str | None:
-        if tok.ent_type_ in ("GPE",) or (tok.ent_type_ == "ORG" and tok.pos_ == "PROPN"):
+        """A name for a spender: a place, a government body, or a group of them."""
+        if tok.ent_type_ == "GPE" or (
+            tok.ent_type_ == "ORG" and tok.pos_ == "PROPN" and tok.lower_ not in NOT_ACTORS
+        ):
             return self.canonical(self._ent_text(doc, tok))
-        if tok.lower_ in GOVERNMENT_WORDS or tok.lemma_.lower() in GOVERNMENT_WORDS:
+        if tok.pos_ == "PROPN" and not tok.ent_type_ and (
+            tok.lower_ in self.aliases or tok.text in {e.text for e in doc.ents if e.label_ == "GPE"}
+        ):
+            return self.canonical(tok.text)  # a place the tagger missed here but knows elsewhere
+        lemma = tok.lemma_.lower()
+        if tok.lower_ in GOVERNMENT_WORDS or lemma in GOVERNMENT_WORDS or lemma in AGENT_NOUNS:
             left = tok.left_edge.i
-            while left < tok.i and doc[left].dep_ in ("det",):
+            while left < tok.i and doc[left].dep_ in ("det", "predet", "punct"):
                 left += 1
-            text = doc[left : tok.i + 1].text
-            return self.canonical(text)
-        if tok.lower_ in ("it", "they"):
+            return self.canonical(doc[left : tok.i + 1].text)
+        if tok.lower_ == "they":
             for ent in reversed([e for e in doc.ents if e.end <= tok.i]):
-                if ent.label_ in ("GPE",):
+                if ent.label_ == "GPE":
                     return self.canonical(ent.text)
                 if tok.i - ent.end > 80:
                     break
