@@ -234,12 +234,14 @@ def test_gold_header(path: Path) -> None:
     assert len(gold["claims"]) >= 3
 
 
-@pytest.mark.parametrize("path", sorted(ARTICLES.glob("*.txt")), ids=lambda p: p.stem)
+@pytest.mark.parametrize(
+    "path", [*sorted(ARTICLES.glob("*.txt")), FIXTURES / "example.txt"], ids=lambda p: p.stem
+)
 def test_article_text_shape(path: Path) -> None:
     """Realistic length, headline then blank-line-separated paragraphs, no trailing junk."""
     text = path.read_text(encoding="utf-8")
     words = len(text.split())
-    assert 150 <= words <= 450, f"{words} words"
+    assert 150 <= words <= 400, f"{words} words"
     assert "\n\n" in text
     assert text == text.strip() + "\n"
     assert "\r" not in text
@@ -296,6 +298,26 @@ def test_claims_listed_in_text_order(path: Path) -> None:
     claims = gold["claims"]
     positions = [text.index(c["sentence"]) + c["sentence"].index(c["figure"]) for c in claims]
     assert positions == sorted(positions)
+
+
+@pytest.mark.parametrize("path", GOLD, ids=IDS)
+def test_headline_figures_are_optional_and_restated(path: Path) -> None:
+    """ANNOTATION.md: a headline figure that the body states again is optional, so each
+    headline claim must be optional and have a non-optional twin (same value and unit) below."""
+    gold, text = _load(path)
+    headline_end = len(text.splitlines()[0])
+    headline = [c for c in gold["claims"] if text.index(c["sentence"]) < headline_end]
+    body = [c for c in gold["claims"] if text.index(c["sentence"]) >= headline_end]
+    for claim in headline:
+        assert claim.get("optional"), f"headline figure {claim['figure']!r} not optional"
+        twins = [
+            c
+            for c in body
+            if not c.get("optional")
+            and c["unit"] == claim["unit"]
+            and c["value"] == pytest.approx(claim["value"], rel=0.01)
+        ]
+        assert twins, f"headline figure {claim['figure']!r} is not restated in the body"
 
 
 def test_all_levels_present_several_times() -> None:
