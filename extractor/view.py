@@ -73,7 +73,7 @@ _CSS += "".join(
 )
 
 # Styles inline only; no script, no network fetch of any kind.
-_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+_CSP = "default-src 'none'; style-src 'unsafe-inline'"
 
 
 def _esc(value: object) -> str:
@@ -113,6 +113,7 @@ class ClaimView:
     text (str): the article text the claims' spans point into.
     claims (tuple[Claim, ...]): the claims, in text order.
     title (str | None): shown above the text and as the page title.
+    published (str | None): the publication date shown under the title (ISO).
     """
 
     text: str
