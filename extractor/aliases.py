@@ -9,7 +9,9 @@ patterns/actor_aliases.jsonl (one JSON object a line, '#' lines are comments), c
 Two kinds of row:
 
 - kind=actor: `canonical` is the name shown, `aliases` the other spellings; `country=true`
-  marks a country, which makes it a candidate for an article's own country.
+  marks a country, which makes it a candidate for an article's own country, and its
+  `markers` are words that show an article is from there without naming the spender
+  ("Commons", "MPs").
 - kind=contextual: words that mean whichever country the article is about ("the
   government", "ministers"); they resolve through `AliasTable.article_country`.
 
@@ -44,16 +46,21 @@ class ActorAlias(BaseModel):
     canonical: str | None = Field(default=None, min_length=1)
     country: bool = False
     aliases: list[str] = Field(default_factory=list)
+    markers: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _shape(self) -> "ActorAlias":
         if self.kind == "actor" and self.canonical is None:
             raise ValueError("an actor row needs a canonical name")
         if self.kind == "contextual":
-            if self.canonical is not None or self.country:
-                raise ValueError("a contextual row has no canonical name and is not a country")
+            if self.canonical is not None or self.country or self.markers:
+                raise ValueError(
+                    "a contextual row has no canonical name or markers and is not a country"
+                )
             if not self.aliases:
                 raise ValueError("a contextual row needs at least one alias")
+        if self.markers and not self.country:
+            raise ValueError("markers only belong to a country row")
         for alias in self.aliases:
             if not normalise_name(alias):
                 raise ValueError(f"alias {alias!r} is empty once normalised")
@@ -244,7 +251,7 @@ class AliasTable:
                 forms[word] = res.canonical or country
         for row in self.rows:
             if row.kind == "actor" and row.country and row.canonical:
-                for name in row.names():
+                for name in [*row.names(), *row.markers]:
                     forms[name] = row.canonical
         if not forms:
             return None

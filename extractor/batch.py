@@ -336,6 +336,7 @@ def run(
     settings: Settings,
     model: str | None = None,
     extractor: Any = None,
+    fetcher: Any = None,
     n_process: int = 1,
     batch_size: int = 32,
     since: dt.date | None = None,
@@ -346,7 +347,8 @@ def run(
 ) -> RunSummary:
     """Process `sources` into `out_dir`, resuming whatever a previous run there left.
 
-    `extractor` (an Extractor) wins over `model`. progress=None shows a tqdm bar only when
+    `extractor` (an Extractor) wins over `model`; `fetcher` (an ingest.fetch.Fetcher, left
+    open) replaces the one built from `settings`, e.g. with a custom address policy. progress=None shows a tqdm bar only when
     stderr is a terminal. Failed articles are data (failures.jsonl), not exceptions; a
     NewsclaimsError is raised only for problems with the run itself (unusable output dir,
     model that cannot load).
@@ -415,6 +417,7 @@ def _process(
     ledger: Ledger,
     writer: _Writer,
     extractor: Any,
+    fetcher: Any,
     *,
     settings: Settings,
     n_process: int,

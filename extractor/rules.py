@@ -108,10 +108,12 @@ class ContextRule(_Rule):
     """Words near a figure that say it is not a spending claim, or that it is one.
 
     kind=distractor rejects the figure when found within `window` tokens (on the given
-    `side`); kind=spending is evidence that it is spending; kind=base sets the base.
+    `side`) nearer than any spending word; kind=change rejects a share right after a verb of
+    change ('rose 5%', but not 'rose to 5%'); kind=cut rejects money cut or saved ('cut … by
+    $45bn'); kind=spending is evidence that it is spending; kind=base sets the base.
     """
 
-    kind: Literal["distractor", "spending", "base", "receiver"]
+    kind: Literal["distractor", "spending", "base", "change", "cut"]
     literal: str = Field(min_length=1)
     applies_to: Literal["percent", "money", "any"] = "any"
     side: Literal["before", "after", "both"] = "both"
@@ -186,7 +188,9 @@ def parse_rules(name: str, lines: Iterable[str], source: str) -> list[_Rule]:
     """Validate JSONL rule lines for rule file `name`; errors name `source` and the line."""
     model = RULE_FILES.get(name)
     if model is None:
-        raise RuleFileError(source, None, f"unknown rule file {name!r}; known: {sorted(RULE_FILES)}")
+        raise RuleFileError(
+            source, None, f"unknown rule file {name!r}; known: {sorted(RULE_FILES)}"
+        )
     rules: list[_Rule] = []
     seen: dict[str, int] = {}
     for lineno, raw in enumerate(lines, start=1):
@@ -196,7 +200,9 @@ def parse_rules(name: str, lines: Iterable[str], source: str) -> list[_Rule]:
         try:
             data = json.loads(line)
         except json.JSONDecodeError as e:
-            raise RuleFileError(source, lineno, f"not valid JSON: {e.msg} (column {e.colno})") from e
+            raise RuleFileError(
+                source, lineno, f"not valid JSON: {e.msg} (column {e.colno})"
+            ) from e
         if not isinstance(data, dict):
             raise RuleFileError(source, lineno, "a rule must be a JSON object")
         try:
@@ -206,7 +212,9 @@ def parse_rules(name: str, lines: Iterable[str], source: str) -> list[_Rule]:
             loc = ".".join(str(p) for p in first["loc"]) or "(row)"
             raise RuleFileError(source, lineno, f"{loc}: {first['msg']}") from e
         if rule.id in seen:
-            raise RuleFileError(source, lineno, f"duplicate id {rule.id!r} (first on line {seen[rule.id]})")
+            raise RuleFileError(
+                source, lineno, f"duplicate id {rule.id!r} (first on line {seen[rule.id]})"
+            )
         seen[rule.id] = lineno
         rules.append(rule)
     return rules

@@ -11,7 +11,8 @@ The rule (docs/tracking.md says it in plain words):
    plus a user's own file): "UK" and "Britain" are one actor. "The government", a missing
    actor, or an actor that is the speaker himself ("Marsh" for a claim Marsh made) mean the
    article's own country: its most-mentioned country (from the article text when `articles`
-   is given, else from the article's other claims). Claims whose actor stays unknown, and
+   is given, else from the article's other claims), or failing that the actor of a
+   syndicated copy of the same sentence (step 4). Claims whose actor stays unknown, and
    `statement` claims (current or past spending: no commitment to track), are not tracked.
 2. Key. Claims can only be linked when actor, topic and measure are equal. The measure is
    "% of GDP" / "% of GNI" / "% of budget" for a share, or the currency code for money. A
@@ -584,6 +585,7 @@ def track(
 
     items: list[_Item] = []
     by_id: dict[str, _Item] = {}
+    unresolved: list[_Item] = []
     for c in pool:
         if c.commitment.level == Level.statement or c.claim_id in folded:
             continue
@@ -591,16 +593,30 @@ def track(
         actor = res.canonical
         if res.contextual or (c.actor and not res.country and _is_speaker(c.actor, c.speaker)):
             actor = country[c.article_id]
-        if actor is None:
-            continue
         article = articles.get(c.article_id)
         date = c.published or (article.published if article else None)
-        item = _Item(c, actor, date, article, speaker_key(c.speaker, table))
-        items.append(item)
+        item = _Item(c, actor or "", date, article, speaker_key(c.speaker, table))
+        (items if actor else unresolved).append(item)
         by_id[c.claim_id] = item
+    # A contextual actor in an article that names no country: a syndicated copy of the same
+    # sentence elsewhere says whose money it is.
+    for item in unresolved:
+        source = next(
+            (
+                other
+                for other in items
+                if other.claim.article_id != item.claim.article_id
+                and _same_value(other.claim, item.claim)
+                and _jaccard(other.words, item.words) >= SAME_SENTENCE_JACCARD
+            ),
+            None,
+        )
+        if source is not None:
+            item.actor = source.actor
+            items.append(item)
     for c in pool:
         body = by_id.get(folded.get(c.claim_id, ""))
-        if body is not None:
+        if body is not None and body.actor:
             body.headline_copies.append(_Item(c, body.actor, body.date, body.article))
 
     # A share with no base takes the one base its actor and topic use elsewhere.

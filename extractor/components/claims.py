@@ -124,12 +124,52 @@ class ClaimAssembler(RuleComponent):
 
     def is_spending(self, doc: Doc, fig: Span, unit_kind: str) -> bool:
         bad = self._nearest(doc, fig, "distractor", unit_kind)
-        if bad is None:
-            bad = self._people_share(doc, fig, unit_kind)
-        if bad is None:
-            return True
+        for other in (self._people_share(doc, fig, unit_kind), self._change(doc, fig, unit_kind),
+                      self._cut(doc, fig, unit_kind)):  # fmt: skip
+            if other is not None:
+                bad = other if bad is None else min(bad, other)
         good = self._nearest(doc, fig, "spending", unit_kind)
-        return good is not None and good < bad
+        if bad is not None:
+            return good is not None and good < bad
+        if unit_kind == "percent":
+            # A bare share needs some sign of spending in its sentence: a spending word, a
+            # base ('of GDP'), a commitment cue or a topic word.
+            return (
+                good is not None
+                or self._explicit_base(doc, fig) is not None
+                or bool((fig._.commitment or {}).get("cues"))
+                or self.topic(doc, fig) is not None
+            )
+        return True
+
+    def _change(self, doc: Doc, fig: Span, unit_kind: str) -> int | None:
+        """'rose 5%', 'fell by 5.1%': a rate of change, not a level ('rose to 5%')."""
+        if unit_kind != "percent":
+            return None
+        lo = max(fig.sent.start, fig.start - 3)
+        before = list(doc[lo : fig.start])
+        for rule, words in self.context_rules:
+            if rule.kind != "change":
+                continue
+            for i in self._find(words, before):
+                between = doc[i + len(words) : fig.start]
+                if not any(t.lower_ in ("to", "at", "of") for t in between):
+                    return fig.start - i
+        return None
+
+    def _cut(self, doc: Doc, fig: Span, unit_kind: str) -> int | None:
+        """'cut the Medicaid budget by $45bn': money no one spends."""
+        if unit_kind != "money" or fig.start < 1:
+            return None
+        near = [t.lower_ for t in doc[max(fig.sent.start, fig.start - 3) : fig.start]]
+        if "by" not in near:
+            return None
+        lo = max(fig.sent.start, fig.start - 10)
+        before = list(doc[lo : fig.start])
+        for rule, words in self.context_rules:
+            if rule.kind == "cut" and self._find(words, before):
+                return 1
+        return None
 
     def _people_share(self, doc: Doc, fig: Span, unit_kind: str) -> int | None:
         """'70 per cent of Canadians': a share of people."""
@@ -144,14 +184,26 @@ class ClaimAssembler(RuleComponent):
         return None
 
     # -- base, topic, actor --------------------------------------------------------------
-    def base(self, doc: Doc, fig: Span, unit_kind: str) -> str | None:
-        if unit_kind != "percent":
-            return None
-        sent = fig.sent
-        after = list(doc[fig.end : min(sent.end, fig.end + 8)])
+    def _explicit_base(self, doc: Doc, fig: Span) -> str | None:
+        after = list(doc[fig.end : min(fig.sent.end, fig.end + 8)])
         for rule, words in self.context_rules:
             if rule.kind == "base" and self._find(words, after):
                 return rule.base
+        return None
+
+    def base(self, doc: Doc, fig: Span, unit_kind: str) -> str | None:
+        """A share's base: stated after it, else that of a share stated in the same sentence,
+        else GDP (the reader's inference in spending news)."""
+        if unit_kind != "percent":
+            return None
+        explicit = self._explicit_base(doc, fig)
+        if explicit:
+            return explicit
+        for other in doc.spans.get("figures", []):
+            if other.sent == fig.sent and other.start != fig.start and other._.figure["unit"] == "percent":
+                found = self._explicit_base(doc, other)
+                if found:
+                    return found
         return "GDP"
 
     def topic(self, doc: Doc, fig: Span) -> str | None:
@@ -251,8 +303,13 @@ class ClaimAssembler(RuleComponent):
             tok.ent_type_ == "ORG" and tok.pos_ == "PROPN" and tok.lower_ not in NOT_ACTORS
         ):
             return self.canonical(self._ent_text(doc, tok))
-        if tok.pos_ == "PROPN" and not tok.ent_type_ and (
-            tok.lower_ in self.aliases or tok.text in {e.text for e in doc.ents if e.label_ == "GPE"}
+        if (
+            tok.pos_ == "PROPN"
+            and not tok.ent_type_
+            and (
+                tok.lower_ in self.aliases
+                or tok.text in {e.text for e in doc.ents if e.label_ == "GPE"}
+            )
         ):
             return self.canonical(tok.text)  # a place the tagger missed here but knows elsewhere
         lemma = tok.lemma_.lower()

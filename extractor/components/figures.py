@@ -17,7 +17,11 @@ from spacy.tokens import Doc
 
 from extractor.components.base import RuleComponent
 
-_DIGITS = r"\d{1,3}(?:,\d{3})+(?:\.\d{1,4})?|\d{1,12}(?:\.\d{1,4})?"
+# Western (1,234,567) and Indian (1,28,650) digit grouping, or plain digits.
+_DIGITS = (
+    r"\d{1,3}(?:,\d{3})+(?:\.\d{1,4})?|\d{1,2}(?:,\d{2})+,\d{3}(?:\.\d{1,4})?"
+    r"|\d{1,12}(?:\.\d{1,4})?"
+)
 
 
 @dataclass(frozen=True)
@@ -103,9 +107,7 @@ class FigureFinder(RuleComponent):
         """The article's country: the locale whose markers occur most often."""
         best, best_n = None, 0
         for rule in self.locales:
-            n = sum(
-                len(re.findall(rf"(?<!\w){re.escape(m)}(?!\w)", text)) for m in rule.markers
-            )
+            n = sum(len(re.findall(rf"(?<!\w){re.escape(m)}(?!\w)", text)) for m in rule.markers)
             if n > best_n:
                 best, best_n = rule.country, n
         return best

@@ -41,16 +41,21 @@ def article_from_response(
 
 
 def article_from_url(
-    url: str, *, settings: "Settings", published: dt.date | None = None
+    url: str, *, settings: "Settings | None" = None, published: dt.date | None = None
 ) -> "Article":
     """Fetch one page safely (SSRF guard, size cap, timeouts, robots.txt) and clean it.
 
-    Raises FetchError (extractor.ingest.fetch; a NewsclaimsError with `.reason`) when the page
-    cannot be fetched, InputError when no article text can be extracted or cleaning exceeds
+    settings=None means the defaults with NEWSCLAIMS_* environment overrides. Raises
+    FetchError (an InputError whose `.reason` is one of FETCH_REASONS) when the page cannot be
+    fetched, another InputError when no article text can be extracted or cleaning exceeds
     settings.extraction_timeout.
     """
     from extractor.ingest.clean import CleanerPool
     from extractor.ingest.fetch import Fetcher
+    from extractor.settings import load_settings
+
+    if settings is None:
+        settings = load_settings()
 
     with Fetcher(settings) as fetcher:
         response = fetcher.fetch(url, accept="html")

@@ -67,7 +67,12 @@ def html_to_article(
     """
     import trafilatura
 
-    if isinstance(html, str) and html.lstrip().startswith("<?xml"):
+    from extractor.ingest.fetch import decode_html
+
+    if isinstance(html, bytes):
+        # One decoder for files and fetched pages, robust to pages that lie about encoding.
+        html = decode_html(html)
+    if html.lstrip().startswith("<?xml"):
         # lxml refuses str input that carries an encoding declaration.
         html = html.encode("utf-8")
     doc = trafilatura.bare_extraction(

@@ -43,7 +43,7 @@ from urllib3.exceptions import (
     SSLError,
 )
 
-from extractor.errors import NewsclaimsError
+from extractor.errors import InputError
 from extractor.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -92,14 +92,15 @@ _HEADER_ACCEPT = {
 }
 
 
-class FetchError(NewsclaimsError):
-    """A URL could not be fetched. `reason` is one of FETCH_REASONS; the message names the URL."""
+class FetchError(InputError):
+    """A URL could not be fetched. `reason` is one of FETCH_REASONS (InputError's free-text
+    reason becomes `detail`); the message names the URL."""
 
     def __init__(self, url: str, reason: FetchReason, message: str) -> None:
+        super().__init__(url, f"{reason}: {message}")
         self.url = url
-        self.reason: FetchReason = reason
+        self.reason: FetchReason = reason  # type: ignore[assignment]
         self.detail = message
-        super().__init__(f"{url}: {reason}: {message}")
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ extractor) is updated in place.
 
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import json
 import re
@@ -248,6 +249,50 @@ def _insert(conn: sa.Connection, table: sa.Table) -> Any:
     return dialect.insert(table)
 
 
+# Statements are built once per dialect (and column set) so SQLAlchemy's compiled cache hits.
+@functools.cache
+def _article_upsert(dialect: str, columns: tuple[str, ...]) -> Any:
+    stmt = (postgresql if dialect == "postgresql" else sqlite).insert(s.articles)
+    update = {
+        c: (
+            sa.func.coalesce(stmt.excluded[c], s.articles.c[c])
+            if c in _ARTICLE_KEEP
+            else stmt.excluded[c]
+        )
+        for c in columns
+        if c not in ("article_key", "article_id")
+    }
+    return stmt.on_conflict_do_update(index_elements=["article_key"], set_=update)
+
+
+@functools.cache
+def _claim_insert(dialect: str) -> Any:
+    stmt = (postgresql if dialect == "postgresql" else sqlite).insert(s.claims)
+    return stmt.on_conflict_do_nothing(index_elements=["claim_id"]).returning(s.claims.c.claim_id)
+
+
+_c = s.claims.c
+_STORED = sa.select(_c.claim_id, _c.article_key, _c.superseded_at, *(_c[n] for n in _CONTENT)).where(
+    sa.or_(
+        _c.article_key == sa.bindparam("key"),
+        _c.claim_id.in_(sa.bindparam("ids", expanding=True)),
+    )
+)
+_UPDATE = (
+    sa.update(s.claims)
+    .where(_c.claim_id == sa.bindparam("b_claim_id"))
+    .values(
+        {n: sa.bindparam(n) for n in (*_CONTENT, "updated_at", "extractor_version")}
+        | {"superseded_at": None}
+    )
+)
+_SUPERSEDE = (
+    sa.update(s.claims)
+    .where(_c.claim_id.in_(sa.bindparam("ids", expanding=True)), _c.superseded_at.is_(None))
+    .values(superseded_at=sa.bindparam("now"), updated_at=sa.bindparam("now"))
+)
+
+
 def _load(
     conn: sa.Connection,
     row: dict[str, Any],
@@ -263,30 +308,12 @@ def _load(
     # The article upsert comes first: on PostgreSQL its row lock makes concurrent loads of the
     # same article take turns, so the claim comparison below sees the other's committed rows.
     row = {**row, "loaded_at": now}
-    stmt = _insert(conn, s.articles).values(row)
-    update = {
-        c: (
-            sa.func.coalesce(stmt.excluded[c], s.articles.c[c])
-            if c in _ARTICLE_KEEP
-            else stmt.excluded[c]
-        )
-        for c in row
-        if c not in ("article_key", "article_id")
-    }
-    conn.execute(stmt.on_conflict_do_update(index_elements=["article_key"], set_=update))
+    conn.execute(_article_upsert(conn.dialect.name, tuple(row)), row)
 
     incoming = {}
     for claim in claims:
         incoming.setdefault(claim.claim_id, claim_row(claim))
-    c = s.claims.c
-    stored = {
-        r.claim_id: r
-        for r in conn.execute(
-            sa.select(c.claim_id, c.article_key, c.superseded_at, *(c[n] for n in _CONTENT)).where(
-                sa.or_(c.article_key == key, c.claim_id.in_(list(incoming)))
-            )
-        )
-    }
+    stored = {r.claim_id: r for r in conn.execute(_STORED, {"key": key, "ids": list(incoming)})}
 
     new_rows, changed = [], []
     for claim_id, values in incoming.items():
@@ -304,25 +331,18 @@ def _load(
                 }
             )
         elif old.superseded_at is not None or any(getattr(old, n) != values[n] for n in _CONTENT):
-            changed.append({**values, "b_claim_id": claim_id})
+            changed.append(
+                {**values, "b_claim_id": claim_id, "updated_at": now, "extractor_version": version}
+            )
         else:
             result.unchanged += 1
 
     if new_rows:
-        ins = _insert(conn, s.claims).on_conflict_do_nothing(index_elements=["claim_id"])
-        inserted = conn.execute(ins.returning(c.claim_id), new_rows).all()
+        inserted = conn.execute(_claim_insert(conn.dialect.name), new_rows).all()
         result.inserted = len(inserted)
         result.unchanged += len(new_rows) - len(inserted)  # a concurrent loader was first
     if changed:
-        upd = (
-            sa.update(s.claims)
-            .where(c.claim_id == sa.bindparam("b_claim_id"))
-            .values(
-                {n: sa.bindparam(n) for n in _CONTENT}
-                | {"updated_at": now, "superseded_at": None, "extractor_version": version}
-            )
-        )
-        conn.execute(upd, changed)
+        conn.execute(_UPDATE, changed)
         result.updated = len(changed)
 
     if supersede:
@@ -332,11 +352,7 @@ def _load(
             if claim_id not in incoming and old.article_key == key and old.superseded_at is None
         ]
         if gone:
-            conn.execute(
-                sa.update(s.claims)
-                .where(c.claim_id.in_(gone), c.superseded_at.is_(None))
-                .values(superseded_at=now, updated_at=now)
-            )
+            conn.execute(_SUPERSEDE, {"ids": gone, "now": now})
             result.superseded = len(gone)
     return result
 
