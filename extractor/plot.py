@@ -56,6 +56,8 @@ def plot_timeline(
     wanted = _describe_filter(actor, topic)
     if actor is not None:
         df = df[df["actor"].str.casefold() == actor.casefold()]
+        if not df.empty:  # the title uses the data's spelling of the name
+            wanted = _describe_filter(str(df["actor"].iloc[0]), topic)
     if topic is not None:
         df = df[df["topic"].astype("string") == topic]
     undated = int(df["published"].isna().sum())
