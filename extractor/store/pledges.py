@@ -41,6 +41,8 @@ pledges_table = sa.Table(
     sa.Column("measure", sa.String(16), nullable=False),
     sa.Column("first_published", sa.Date),
     sa.Column("last_published", sa.Date),
+    sa.Column("first_article_id", sa.Text, nullable=False),
+    sa.Column("first_span_start", sa.Integer, nullable=False),
     sa.Column("claims", sa.Integer, nullable=False),
     sa.Column("events", sa.Integer, nullable=False),
     sa.Column("computed_at", _Timestamp, nullable=False),
@@ -184,6 +186,8 @@ def save_pledges(
                     "measure": p.measure,
                     "first_published": min(dates) if dates else None,
                     "last_published": max(dates) if dates else None,
+                    "first_article_id": p.claims[0].claim.article_id,
+                    "first_span_start": p.claims[0].claim.span[0],
                     "claims": len(p.claims),
                     "events": len(p.events),
                     "computed_at": now,
@@ -241,7 +245,8 @@ def stored_articles(engine: sa.Engine, article_ids: Iterable[str]) -> list[Artic
 def iter_event_rows(
     engine: sa.Engine, *, actor: str | None = None, topic: str | None = None
 ) -> Iterator[dict[str, Any]]:
-    """Stored events in pledge order (actor, topic, measure, first date), then position."""
+    """Stored events in the order `track` returns them: pledges by actor, topic, measure and
+    first claim (date, article, position), then events in order."""
     e, p = pledge_events_table.c, pledges_table.c
     with read_transaction(engine) as conn:
         if not sa.inspect(conn).has_table("pledge_events"):
@@ -251,7 +256,7 @@ def iter_event_rows(
             .join(pledges_table, p.pledge_id == e.pledge_id)
             .order_by(
                 p.actor, p.topic, p.measure, p.first_published.is_(None), p.first_published,
-                p.pledge_id, e.position,
+                p.first_article_id, p.first_span_start, p.pledge_id, e.position,
             )
         )  # fmt: skip
         if actor is not None:
