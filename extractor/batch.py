@@ -348,8 +348,9 @@ def run(
     """Process `sources` into `out_dir`, resuming whatever a previous run there left.
 
     `extractor` (an Extractor) wins over `model`; `fetcher` (an ingest.fetch.Fetcher, left
-    open) replaces the one built from `settings`, e.g. with a custom address policy. progress=None shows a tqdm bar only when
-    stderr is a terminal. Failed articles are data (failures.jsonl), not exceptions; a
+    open) replaces the one built from `settings`, e.g. one with its own address policy.
+    progress=None shows a tqdm bar only when stderr is a terminal. Failed articles are data
+    (failures.jsonl), not exceptions; a
     NewsclaimsError is raised only for problems with the run itself (unusable output dir,
     model that cannot load).
     """
@@ -373,6 +374,7 @@ def run(
             ledger,
             writer,
             extractor,
+            fetcher,
             settings=settings,
             n_process=n_process,
             batch_size=batch_size,
@@ -432,10 +434,12 @@ def _process(
     from extractor.ingest.clean import CleanerPool
     from extractor.ingest.fetch import Fetcher
 
-    with (
-        Fetcher(settings) as fetcher,
-        CleanerPool(settings.extraction_workers, timeout=settings.extraction_timeout) as cleaner,
-    ):
+    with contextlib.ExitStack() as stack:
+        if fetcher is None:
+            fetcher = stack.enter_context(Fetcher(settings))
+        cleaner = stack.enter_context(
+            CleanerPool(settings.extraction_workers, timeout=settings.extraction_timeout)
+        )
         todo: list[Item] = []
         ready_keys: list[str] = []
         seen: set[str] = set()

@@ -84,14 +84,15 @@ class CueRule(_Rule):
 class AttributionRule(_Rule):
     """Attribution cues. speech_verb: a reporting verb (by lemma or form: 'say', 'told') whose
     subject is the speaker; commit_verb: a verb of pledging, proposing or refusing whose
-    subject is the claimant when nobody reports it; commit_noun: a noun of pledging whose
+    subject is the claimant when nobody reports it; refuse_verb: a verb of refusing, whose
+    subject is the claimant even of a cost someone else reported; commit_noun: a noun of pledging whose
     owner is the claimant ('Trump's call for'); according_to: a phrase whose object is the
     source; anonymous_source: head nouns of subjects that can claim without a name;
     not_a_speaker: subjects never reported as speakers."""
 
     kind: Literal[
-        "speech_verb", "commit_verb", "commit_noun", "according_to", "anonymous_source",
-        "not_a_speaker",
+        "speech_verb", "commit_verb", "refuse_verb", "commit_noun", "according_to",
+        "anonymous_source", "not_a_speaker",
     ]  # fmt: skip
     literal: str = Field(min_length=1)
 

@@ -63,8 +63,9 @@ class AttributionFinder(RuleComponent):
         rows = self.rules.get("attribution", [])
         self.report = {r.literal.lower() for r in rows if r.kind == "speech_verb"}
         self.commit = {r.literal.lower() for r in rows if r.kind == "commit_verb"}
+        self.refuse = {r.literal.lower() for r in rows if r.kind == "refuse_verb"}
         self.nominal = {r.literal.lower() for r in rows if r.kind == "commit_noun"}
-        self.speech = self.report | self.commit
+        self.speech = self.report | self.commit | self.refuse
         self.according = [r.literal.lower().split() for r in rows if r.kind == "according_to"]
         self.anonymous = {r.literal.lower() for r in rows if r.kind == "anonymous_source"}
         self.not_speaker = {r.literal.lower() for r in rows if r.kind == "not_a_speaker"}
@@ -171,43 +172,64 @@ class AttributionFinder(RuleComponent):
     def figure_attribution(
         self, doc: Doc, fig: Span, quote_of: dict, parsed: bool
     ) -> Attribution | None:
-        """Who the figure's own clause attributes it to, in order: a reporting verb that
-        governs it (the lowest), 'according to', a reporting verb at the sentence root
-        ('…, officials said'), a noun of pledging with its owner ('Trump's call for'),
-        and last the subject of the highest committing verb above it ('pushing for members
-        to commit to': the one pushing)."""
+        """Who the figure's own clause attributes it to, in order:
+        1. the lowest reporting or refusing verb above it ('officials said X ruled out' →
+           officials; 'X ruled out the plan, which Y says would cost' → X);
+        2. 'according to' (or 'by X estimates') in the sentence;
+        3. a reporting verb at the top of the sentence ('…, Haddad told reporters');
+        4. the subject of the highest committing verb above it ('pushing for members to
+           commit to': the one pushing), then a noun of pledging with its owner ('Trump's
+           call for');
+        5. a person or body as subject of the main clause ('Chalmers has locked in').
+        A relative clause is background ('the NSF, which spent $9.1 billion'): the search
+        stops at it, unless a refusal above makes it the cost of what was refused."""
         if not parsed:
             return None
         path = self.path(fig)
+        refused_above = any(self.kind(t) == "refuse" for t in path)
         for tok in path:
+            if tok.idx in quote_of:
+                continue
+            kind = self.kind(tok)
+            if kind == "report" and tok.dep_ == "relcl" and refused_above:
+                continue
+            if kind in ("report", "refuse"):
+                attr = self.subject_of(doc, tok, parsed, committing=kind == "refuse", exclude=fig)
+                if attr:
+                    return attr
+            if tok.dep_ == "relcl" and not refused_above:
+                break
+        acc = self.according_to(doc, fig.sent)
+        if acc:
+            return acc
+        for tok in self.top_level(fig.sent):
             if tok.idx not in quote_of and self.kind(tok) == "report":
                 attr = self.subject_of(doc, tok, parsed, exclude=fig)
                 if attr:
                     return attr
-        acc = self.according_to(doc, fig.sent)
-        if acc:
-            return acc
-        root = fig.sent.root
-        if self.kind(root) == "report" and root.idx not in quote_of:
-            attr = self.subject_of(doc, root, parsed, exclude=fig)
-            if attr:
-                return attr
+        if any(t.dep_ == "relcl" for t in path):
+            return None
+        for tok in reversed(path):
+            if tok.idx not in quote_of and self.kind(tok) == "commit":
+                attr = self.subject_of(doc, tok, parsed, committing=True, exclude=fig)
+                if attr:
+                    return attr
         for tok in path[:3]:
             if tok.pos_ in ("NOUN", "PROPN") and tok.lemma_.lower() in self.nominal:
                 owner = next((c for c in tok.children if c.dep_ == "poss"), None)
                 if owner is not None and owner.lower_ not in PRONOUNS:
                     span = self.mention(doc, owner)
                     return Attribution(self.clean(span.text), tok.text, span.start, span.end)
-        for tok in reversed(path):
-            if tok.idx not in quote_of and self.kind(tok) == "commit":
-                attr = self.subject_of(doc, tok, parsed, committing=True, exclude=fig)
-                if attr:
-                    return attr
-        # Last, a person or body as subject of the main clause is the one committing
-        # ('Jim Chalmers has locked in $8.5 billion').
         if path and path[-1].idx not in quote_of:
-            return self.subject_of(doc, path[-1], parsed, committing=True, exclude=fig)
+            return self.subject_of(doc, path[-1], parsed, committing=True, strict=True, exclude=fig)
         return None
+
+    @staticmethod
+    def top_level(sent: Span) -> list[Token]:
+        """The sentence root and the clauses hanging from it that can carry a trailing
+        attribution ('…, Haddad told reporters'); not coordinated clauses ('but Rutte said')."""
+        root = sent.root
+        return [root] + [c for c in root.children if c.dep_ in ("parataxis", "ccomp", "advcl")]
 
     def path(self, fig: Span) -> list[Token]:
         """The figure's ancestors, nearest first."""
@@ -222,6 +244,8 @@ class AttributionFinder(RuleComponent):
         for form in ((tok.lemma_ or "").lower(), tok.lower_):
             if form in self.report:
                 return "report"
+            if form in self.refuse:
+                return "refuse"
             if form in self.commit:
                 return "commit"
         return None
@@ -270,6 +294,7 @@ class AttributionFinder(RuleComponent):
         parsed: bool,
         committing: bool = False,
         exclude: Span | None = None,
+        strict: bool = False,
     ) -> Attribution | None:
         if not parsed:
             return self.adjacent_name(doc, verb)
@@ -277,12 +302,14 @@ class AttributionFinder(RuleComponent):
         if subj is None:
             # 'said X' after a quote: subject can hang as dobj/attr in inverted order
             # ('…, said Mark Rutte'); xcomp/conj verbs share their head's subject.
-            subj = next(
-                (c for c in verb.rights if c.dep_ in ("dobj", "attr", "npadvmod") and c.pos_ == "PROPN"),
-                None,
-            )
+            if self.kind(verb) == "report":
+                subj = next(
+                    (c for c in verb.rights
+                     if c.dep_ in ("dobj", "attr", "npadvmod") and c.pos_ == "PROPN"),
+                    None,
+                )  # fmt: skip
             if subj is None and verb.dep_ in ("xcomp", "conj", "advcl") and verb.head.i != verb.i:
-                return self.subject_of(doc, verb.head, parsed, committing, exclude)
+                return self.subject_of(doc, verb.head, parsed, committing, exclude, strict)
             if subj is None:
                 agent = next((c for c in verb.children if c.dep_ == "agent"), None)
                 if agent is not None:
@@ -291,6 +318,8 @@ class AttributionFinder(RuleComponent):
             return None
         if exclude is not None and exclude.start <= subj.i < exclude.end:
             return None  # the figure itself is the subject ('£650m had been approved')
+        if subj.dep_ == "nsubjpass" and self.kind(verb) == "report" and verb.lower_ != "told":
+            return None  # 'X is expected to commit': X is expected, not the one expecting
         if subj.is_upper and len(subj) > 3 and subj.ent_type_ != "ORG":
             return None  # a dateline ('LONDON, April 15 (Reuters) - …') parsed as subject
         if subj.lower_ in PRONOUNS:
@@ -300,16 +329,19 @@ class AttributionFinder(RuleComponent):
             name, s, e = resolved
             return Attribution(name, verb.text, s, e)
         span = self.mention(doc, subj)
-        if committing and not self.is_agent(span):
+        if committing and not self.is_agent(span, strict=strict):
             return None
         text = self.clean(span.text)
         if not text or text.lower() in self.not_speaker:
             return None
         return Attribution(text, verb.text, span.start, span.end)
 
-    def is_agent(self, span: Span) -> bool:
-        """Can this subject make a pledge? People, organisations, governments, sources."""
+    def is_agent(self, span: Span, strict: bool = False) -> bool:
+        """Can this subject make a pledge? People, organisations, governments, sources; with
+        a verb of pledging also a place or any proper name ('The Netherlands has refused')."""
         if any(t.ent_type_ in ("PERSON", "ORG", "NORP") for t in span):
+            return True
+        if not strict and (span.root.pos_ == "PROPN" or span.root.ent_type_ == "GPE"):
             return True
         head = span.root.lemma_.lower()
         return head in self.anonymous or span.root.lower_ in self.anonymous

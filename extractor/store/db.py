@@ -130,6 +130,10 @@ def _sqlite_engine(parsed: sa.URL, name: str, *, must_exist: bool) -> sa.Engine:
         dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys = ON")
+        # With WAL (set by migrate), NORMAL syncs at checkpoints instead of every commit: a
+        # killed process loses nothing committed; a power cut may lose the last commits but
+        # never corrupts the file. One fsync per article would cap loads at ~100 articles/s.
+        cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -244,6 +248,8 @@ def migrate(engine: sa.Engine, *, migrations: tuple[s.Migration, ...] = s.MIGRAT
     """
     newest = migrations[-1].version
     name = display(engine.url)
+    if engine.dialect.name == "sqlite":
+        _enable_wal(engine)
     with write_transaction(engine) as conn:
         _check_writable(conn, name, newest)
         version = stored_version(conn)
@@ -277,6 +283,19 @@ def migrate(engine: sa.Engine, *, migrations: tuple[s.Migration, ...] = s.MIGRAT
                 )
             )
         return newest
+
+
+def _enable_wal(engine: sa.Engine) -> None:
+    """Write-ahead logging: readers do not block the loader and commits are cheap. Persistent
+    in the file; it must be set outside a transaction, hence the raw DBAPI connection."""
+    with errors(engine):
+        raw = engine.raw_connection()
+    try:
+        raw.driver_connection.execute("PRAGMA journal_mode = WAL")
+    except Exception:  # a read-only file: _check_writable reports it
+        pass
+    finally:
+        raw.close()
 
 
 def _check_writable(conn: sa.Connection, name: str, newest: int) -> None:

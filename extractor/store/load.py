@@ -272,7 +272,9 @@ def _claim_insert(dialect: str) -> Any:
 
 
 _c = s.claims.c
-_STORED = sa.select(_c.claim_id, _c.article_key, _c.superseded_at, *(_c[n] for n in _CONTENT)).where(
+_STORED = sa.select(
+    _c.claim_id, _c.article_key, _c.superseded_at, *(_c[n] for n in _CONTENT)
+).where(
     sa.or_(
         _c.article_key == sa.bindparam("key"),
         _c.claim_id.in_(sa.bindparam("ids", expanding=True)),
