@@ -14,6 +14,7 @@ import datetime as dt
 import glob
 import os
 import pwd
+import re
 import shutil
 import socket
 import subprocess
@@ -44,6 +45,8 @@ __all__ = [
     "pg_db_url",
     "pg_server",
     "run_cli",
+    "synthetic_articles",
+    "synthetic_claims",
     "write_jsonl",
 ]
 
@@ -331,3 +334,59 @@ def run_cli(
         timeout=timeout,
         cwd=REPO,
     )
+
+
+# -- Many articles, for concurrency and crash tests -------------------------------------
+
+_COUNTRIES = ["Norway", "Chile", "Kenya", "Japan", "Poland", "Canada", "Ghana", "Peru"]
+_TOPICS = ["defence", "health", "schools", "rail", "research", "housing", "aid", "energy"]
+_SPEAKERS = ["Prime Minister Ana Sol", "Finance Minister Tom Berg", "Minister Ida Holm"]
+_CURRENCIES = ["£", "$", "€"]
+
+
+def synthetic_articles(n: int, *, prefix: str = "syn") -> list[Article]:
+    """`n` distinct short articles with two or three spending figures each."""
+    out = []
+    for i in range(n):
+        country = _COUNTRIES[i % len(_COUNTRIES)]
+        topic = _TOPICS[i % len(_TOPICS)]
+        other = _TOPICS[(i + 3) % len(_TOPICS)]
+        speaker = _SPEAKERS[i % len(_SPEAKERS)]
+        cur = _CURRENCIES[i % len(_CURRENCIES)]
+        pct = 1 + (i % 40) / 10
+        text = (
+            f"{country} will spend {pct:.1f}% of GDP on {topic} by {2026 + i % 9}, "
+            f"{speaker} said on Monday. The government has also committed {cur}{2 + i % 97}bn "
+            f"to {other} from {2025 + i % 4}. "
+        )
+        if i % 3 == 0:
+            text += f"Officials hope to find a further {cur}{100 + i % 500}m next year."
+        out.append(
+            Article(
+                id=f"{prefix}-{i:05d}",
+                url=f"https://news.example/{prefix}/{i:05d}",
+                title=f"{country} and {topic} ({i})",
+                published=dt.date(2024, 1, 1) + dt.timedelta(days=i % 700),
+                text=text,
+            )
+        )
+    return out
+
+
+_FIGURE = re.compile(r"(?P<pct>\d+\.\d%)|(?P<cur>[£$€])(?P<num>\d+)(?P<mult>bn|m)\b")
+_CODES = {"£": "GBP", "$": "USD", "€": "EUR"}
+
+
+def synthetic_claims(article: Article) -> list[Claim]:
+    """Hand-made claims for a synthetic article: one per figure (storage tests, fast)."""
+    claims = []
+    for i, m in enumerate(_FIGURE.finditer(article.text)):
+        if m["pct"]:
+            claim = make_claim(article, m[0], float(m[0][:-1]), "percent", base="GDP",
+                               speaker="Ana Sol", deadline="2030")  # fmt: skip
+        else:
+            value = int(m["num"]) * (1e9 if m["mult"] == "bn" else 1e6)
+            claim = make_claim(article, m[0], value, _CODES[m["cur"]], topic="health",
+                               level="ambition" if i == 2 else "certainty")  # fmt: skip
+        claims.append(claim)
+    return claims

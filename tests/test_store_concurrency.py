@@ -1,0 +1,131 @@
+"""Loading for real: two `newsclaims load` processes at once, and kill -9 in the middle.
+
+Both run on SQLite and on PostgreSQL. The loaders are subprocesses of the installed CLI.
+"""
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from store_support import *  # noqa: F403
+from store_support import (
+    REPO,
+    Claim,
+    sa,
+    synthetic_articles,
+    synthetic_claims,
+    write_jsonl,
+)
+
+from extractor.store import Filters, connect, count_claims, query_claims
+from extractor.store import schema as s
+
+
+@pytest.fixture(scope="session")
+def extracted() -> list[tuple]:
+    """(article, claims) for 240 articles, claims from the real extractor (blank model)."""
+    from extractor.pipeline import Extractor
+
+    pairs = list(Extractor("blank").pipe(synthetic_articles(240, prefix="conc")))
+    assert sum(len(claims) for _, claims in pairs) > 240
+    return pairs
+
+
+def start_loader(path: Path, db_url: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-c", "from extractor.cli import main; main()", "load", str(path),
+         "--db", db_url],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+
+
+def stored(db_url: str) -> tuple[list[Claim], int, int]:
+    """(current claims, claim rows in total, superseded rows)."""
+    engine = connect(db_url, create=False)
+    try:
+        with engine.connect() as conn:
+            total = conn.scalar(sa.select(sa.func.count()).select_from(s.claims))
+            superseded = conn.scalar(
+                sa.select(sa.func.count())
+                .select_from(s.claims)
+                .where(s.claims.c.superseded_at.is_not(None))
+            )
+        return query_claims(engine), total, superseded
+    finally:
+        engine.dispose()
+
+
+def test_store_two_loaders_on_overlapping_input(extracted, db_url, other_db_url, tmp_path):
+    claims = [c for _, cl in extracted for c in cl]
+    n_articles = len(extracted)
+    first = write_jsonl(tmp_path / "first.jsonl", [c for _, cl in extracted[:160] for c in cl])
+    second = write_jsonl(tmp_path / "second.jsonl", [c for _, cl in extracted[80:] for c in cl])
+    assert n_articles == 240
+
+    loaders = [start_loader(first, db_url), start_loader(second, db_url)]
+    outputs = [p.communicate(timeout=300) for p in loaders]
+    for proc, (_out, err) in zip(loaders, outputs, strict=True):
+        assert proc.returncode == 0, err
+
+    current, total, superseded = stored(db_url)
+    assert len(current) == len(claims)  # no duplicates, nothing lost
+    assert {c.claim_id for c in current} == {c.claim_id for c in claims}
+    assert (total, superseded) == (len(claims), 0)
+
+    # The same as one plain load of everything.
+    everything = write_jsonl(tmp_path / "all.jsonl", claims)
+    proc = start_loader(everything, other_db_url)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    assert stored(other_db_url)[0] == current
+
+
+def test_store_kill_9_mid_load_then_resume(db_url, tmp_path):
+    articles = synthetic_articles(1500, prefix="kill")
+    by_article = {a.id: synthetic_claims(a) for a in articles}
+    claims = [c for cl in by_article.values() for c in cl]
+    path = write_jsonl(tmp_path / "claims.jsonl", claims)
+
+    proc = start_loader(path, db_url)
+    engine = None
+    deadline = time.monotonic() + 120
+    try:
+        while time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.02)
+            if engine is None:
+                try:
+                    engine = connect(db_url, create=False)
+                except Exception:  # the loader has not created the tables yet
+                    continue
+            if count_claims(engine) >= len(claims) // 10:
+                break
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate(timeout=60)
+    finally:
+        if engine is not None:
+            engine.dispose()
+    assert proc.returncode == -signal.SIGKILL, "the loader finished before it could be killed"
+
+    partial, total, _ = stored(db_url)
+    assert 0 < len(partial) < len(claims)
+    assert total == len(partial)
+    # One transaction per article: every article present has all of its claims.
+    per_article: dict[str, int] = {}
+    for claim in partial:
+        per_article[claim.article_id] = per_article.get(claim.article_id, 0) + 1
+    assert per_article == {k: len(by_article[k]) for k in per_article}
+
+    resumed = start_loader(path, db_url)
+    _, err = resumed.communicate(timeout=300)
+    assert resumed.returncode == 0, err
+    final, total, superseded = stored(db_url)
+    assert (len(final), total, superseded) == (len(claims), len(claims), 0)
+    assert {c.claim_id for c in final} == {c.claim_id for c in claims}
+    engine = connect(db_url, create=False)
+    try:
+        assert query_claims(engine, Filters(article="kill-00007")) == by_article["kill-00007"]
+    finally:
+        engine.dispose()
