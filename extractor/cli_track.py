@@ -208,6 +208,7 @@ def register(app: typer.Typer) -> None:
         claims: list[Any] = []
         try:
             if db is not None:
+                _need_db_extra()
                 from extractor.store.pledges import stored_articles
                 from extractor.store.query import Filters, query_claims
 
@@ -268,6 +269,7 @@ def register(app: typer.Typer) -> None:
         force: Annotated[bool, typer.Option(help="Overwrite --output if it exists.")] = False,
     ) -> None:
         """Export the pledge events stored by `track --db URL --save`."""
+        _need_db_extra()
         from extractor.store.pledges import write_events
 
         if output is not None and output.exists() and not force:
@@ -281,6 +283,13 @@ def register(app: typer.Typer) -> None:
                     write_events(engine, out, fmt=fmt.value, actor=actor, topic=topic)
         except NewsclaimsError as e:
             raise fail(str(e)) from None
+
+
+def _need_db_extra() -> None:
+    try:
+        import sqlalchemy  # noqa: F401
+    except ImportError:
+        raise fail("--db needs the db extra: pip install 'newsclaims[db]'") from None
 
 
 def _open(db: str, *, create: bool) -> Any:
