@@ -119,8 +119,8 @@ def test_tracking_extracted_claims_scores_above_floor(series: Series, extracted:
 @pytest.mark.xfail(
     strict=True,
     reason="extraction misses on the series: 'is now a certainty' and 'would now be reached' "
-    "read as statements; speakers 'government'/'Treasury' for named ministers; NATO's demand "
-    "given actor Britain (docs/tracking.md)",
+    "read as statements, 'NATO leaders agreed that all members would reach 3.5%' not found "
+    "(docs/tracking.md, 'Measured on the fixture series')",
 )
 def test_tracking_extracted_claims_equals_expected(series: Series, extracted: list) -> None:
     result = score(track(extracted, articles=series.articles), series)
