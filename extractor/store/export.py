@@ -13,7 +13,7 @@
   earliest dated article carrying the same sentence and figure.
 
 Regenerate the row schema after changing ExportRow (from the repository root):
-    python -m extractor.store.export schema
+    python -m extractor.store schema
 """
 
 import csv
@@ -36,7 +36,6 @@ from extractor.store.query import Filters, _ordered_text, row_to_claim, select_c
 
 FORMATS = ("jsonl", "csv", "parquet", "claimreview")
 ExportFormat = Literal["jsonl", "csv", "parquet", "claimreview"]
-ROW_SCHEMA_ID = "https://github.com/newsclaims/newsclaims/schema/export-row.schema.json"
 CUE_SEPARATOR = "; "
 
 
@@ -78,7 +77,6 @@ def row_schema() -> dict[str, Any]:
     """The JSON Schema of ExportRow, as committed in schema/export-row.schema.json."""
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": ROW_SCHEMA_ID,
         **ExportRow.model_json_schema(mode="serialization"),
     }
 
@@ -341,9 +339,3 @@ def write_schemas(directory: Path) -> Path:
     path = directory / "export-row.schema.json"
     path.write_text(json.dumps(row_schema(), indent=2, ensure_ascii=False) + "\n", "utf-8")
     return path
-
-
-if __name__ == "__main__":
-    import sys
-
-    print(write_schemas(Path(sys.argv[1] if len(sys.argv) > 1 else "schema")))
