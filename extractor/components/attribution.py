@@ -25,6 +25,12 @@ OPEN_Q = "“„«"
 CLOSE_Q = "”»"
 STRAIGHT_Q = '"'
 SUBJECTS = ("nsubj", "nsubjpass", "csubj")
+# Words that open a clause of its own: a speech verb after them is no trailing attribution.
+CLAUSE_OPENERS = {"and", "but", "though", "although", "while", "whereas", "as", "because",
+                  "which", "who", "that", "when", "after", "before", "since", "if"}  # fmt: skip
+# Titles that name one person ('the Health Secretary').
+ROLE_TITLES = {"minister", "secretary", "chancellor", "president", "premier", "governor",
+               "mayor", "commissioner", "treasurer", "spokesman", "spokeswoman"}  # fmt: skip
 # Nouns for a piece of evidence rather than its author ('an analysis by X').
 SOURCE_NOUNS = {"analysis", "report", "study", "estimate", "estimates", "figures", "data",
                 "calculations", "survey", "review", "research", "assessment"}  # fmt: skip
@@ -191,14 +197,18 @@ class AttributionFinder(RuleComponent):
             if tok.idx in quote_of:
                 continue
             kind = self.kind(tok)
-            if kind == "report" and tok.dep_ == "relcl" and refused_above:
-                continue
-            if kind in ("report", "refuse"):
-                attr = self.subject_of(doc, tok, parsed, committing=kind == "refuse", exclude=fig)
+            if kind == "report" and not (tok.dep_ == "relcl" and refused_above):
+                attr = self.subject_of(doc, tok, parsed, exclude=fig)
                 if attr:
                     return attr
-            if tok.dep_ == "relcl" and not refused_above:
-                break
+            if tok.dep_ == "relcl":
+                if not refused_above:
+                    break
+                # The cost of what was refused belongs to the one refusing.
+                above = next(t for t in path[path.index(tok) :] if self.kind(t) == "refuse")
+                attr = self.subject_of(doc, above, parsed, committing=True, exclude=fig)
+                if attr:
+                    return attr
         acc = self.according_to(doc, fig.sent)
         if acc:
             return acc
@@ -207,21 +217,58 @@ class AttributionFinder(RuleComponent):
                 attr = self.subject_of(doc, tok, parsed, exclude=fig)
                 if attr:
                     return attr
+        trailing = self.trailing(doc, fig, quote_of)
+        if trailing:
+            return trailing
         if any(t.dep_ == "relcl" for t in path):
             return None
         for tok in reversed(path):
-            if tok.idx not in quote_of and self.kind(tok) == "commit":
+            if tok.idx not in quote_of and self.kind(tok) in ("commit", "refuse"):
                 attr = self.subject_of(doc, tok, parsed, committing=True, exclude=fig)
                 if attr:
                     return attr
-        for tok in path[:3]:
+        for below, tok in zip(path, path[1:4], strict=False):
+            if below.lower_ not in ("for", "of", "to"):
+                continue  # 'Trump's call for $1.5 trillion', not every figure near a call
             if tok.pos_ in ("NOUN", "PROPN") and tok.lemma_.lower() in self.nominal:
                 owner = next((c for c in tok.children if c.dep_ == "poss"), None)
                 if owner is not None and owner.lower_ not in PRONOUNS:
                     span = self.mention(doc, owner)
                     return Attribution(self.clean(span.text), tok.text, span.start, span.end)
-        if path and path[-1].idx not in quote_of:
-            return self.subject_of(doc, path[-1], parsed, committing=True, strict=True, exclude=fig)
+        return None
+
+    def trailing(self, doc: Doc, fig: Span, quote_of: dict) -> Attribution | None:
+        """'…, the Health Secretary, Daniel Okafor, announced on Wednesday' and '…, said
+        Mark Rutte', read from the surface where the parser tangles the appositions."""
+        sent = fig.sent
+        for v in doc[fig.end : sent.end]:
+            if v.idx in quote_of or self.kind(v) != "report" or not v.tag_.startswith("VB"):
+                continue
+            lo = max(fig.end, v.i - 9)
+            if not any(t.text == "," for t in doc[lo : v.i]) and not (
+                v.i > 0 and doc[v.i - 1].text == ","
+            ):
+                continue
+            last_comma = max(t.i for t in doc[lo : v.i + 1] if t.text == "," or t.i == lo)
+            if any(t.lower_ in CLAUSE_OPENERS for t in doc[last_comma : v.i]):
+                continue  # 'and the coalition has said …' is another clause, not an attribution
+            names = [e for e in doc.ents if e.label_ == "PERSON" and lo <= e.start and e.end <= v.i]
+            if names:
+                full = self.full_name(doc, names[-1])
+                return Attribution(self.clean(full.text), v.text, full.start, full.end)
+            after = [e for e in doc.ents if e.label_ == "PERSON" and e.start in (v.i + 1, v.i + 2)]
+            if after and doc[v.i - 1].text == ",":
+                full = self.full_name(doc, after[0])
+                return Attribution(self.clean(full.text), v.text, full.start, full.end)
+            prev = doc[v.i - 1]
+            if prev.lower_ in PRONOUNS and PRONOUNS[prev.lower_] != "QUOTE":
+                resolved = self.resolve_pronoun(doc, prev)
+                if resolved:
+                    return Attribution(resolved[0], v.text, resolved[1], resolved[2])
+            subj = next((c for c in v.children if c.dep_ in SUBJECTS), None)
+            if subj is not None and subj.i > fig.end:
+                span = self.mention(doc, subj)
+                return Attribution(self.clean(span.text), v.text, span.start, span.end)
         return None
 
     @staticmethod
@@ -236,11 +283,15 @@ class AttributionFinder(RuleComponent):
         out = []
         tok = fig.root
         while tok.head.i != tok.i:
+            if tok.dep_ == "conj" and any(c.dep_ in SUBJECTS for c in tok.children):
+                break  # a coordinated clause with its own subject is a claim of its own
             tok = tok.head
             out.append(tok)
         return out
 
     def kind(self, tok: Token) -> str | None:
+        if tok.lemma_.lower() == "add" and any(c.dep_ == "dobj" for c in tok.children):
+            return None  # 'added $50 billion to the budget' spends; '…, he added' reports
         for form in ((tok.lemma_ or "").lower(), tok.lower_):
             if form in self.report:
                 return "report"
@@ -278,7 +329,7 @@ class AttributionFinder(RuleComponent):
     def _noun_run(self, doc: Doc, start: int, limit: int) -> Span | None:
         end = start
         while end < limit and (
-            doc[end].pos_ in ("PROPN", "NOUN", "ADJ", "DET", "PART")
+            doc[end].pos_ in ("PROPN", "NOUN", "ADJ", "DET", "PART", "NUM")
             or doc[end].is_title
             or doc[end].lower_ in ("of", "'s", "and")
         ):
@@ -347,7 +398,12 @@ class AttributionFinder(RuleComponent):
         return head in self.anonymous or span.root.lower_ in self.anonymous
 
     def mention(self, doc: Doc, tok: Token) -> Span:
-        """The name or noun phrase of a subject token, without relative clauses."""
+        """The name or noun phrase of a subject token, without relative clauses. A title
+        with a name in apposition ('The Railway Minister, Sunil Bhatt,') gives the name, and
+        a bare title takes the name it is given elsewhere ('Defence Minister Anita D.')."""
+        appos = next((c for c in tok.children if c.dep_ == "appos" and c.ent_type_ == "PERSON"), None)
+        if appos is not None:
+            tok = appos
         if tok.ent_type_:
             for ent in doc.ents:
                 if ent.start <= tok.i < ent.end:
@@ -367,7 +423,22 @@ class AttributionFinder(RuleComponent):
         persons = [e for e in span.ents if e.label_ == "PERSON"]
         if persons:
             return self.full_name(doc, persons[-1])
-        return span
+        return self.titled(doc, span) or span
+
+    def titled(self, doc: Doc, span: Span) -> Span | None:
+        """The person a bare title names ('Defence minister' → 'Anita Desrosiers')."""
+        words = [t.lower_ for t in span if not t.is_punct]
+        if not words or words[-1] not in ROLE_TITLES:
+            return None
+        n = len(words)
+        for ent in doc.ents:
+            if ent.label_ != "PERSON" or ent.start < n:
+                continue
+            before = [t.lower_ for t in doc[ent.start - n : ent.start]]
+            qualifier = doc[ent.start - n - 1].lower_ if ent.start > n else ""
+            if before == words and qualifier not in ("shadow", "former", "deputy", "junior"):
+                return self.full_name(doc, ent)
+        return None
 
     def full_name(self, doc: Doc, ent: Span) -> Span:
         """A surname alone ('Carney') takes the fullest earlier mention ('Mark Carney')."""
@@ -396,7 +467,12 @@ class AttributionFinder(RuleComponent):
                     return self.clean(span.text), span.start, span.end
         earlier = [e for e in doc.ents if e.end <= pron.i and pron.i - e.end <= 150]
         if kind == "PERSON":
-            people = [e for e in earlier if e.label_ == "PERSON"]
+            want = "f" if pron.lower_ in ("she", "her") else "m"
+            genders = self.genders(doc)
+            people = [
+                e for e in earlier
+                if e.label_ == "PERSON" and genders.get(self.full_name(doc, e).text, want) == want
+            ]  # fmt: skip
             subjects = [e for e in people if e.root.dep_ in SUBJECTS]
             for group in (subjects[-1:], people[-1:]):
                 if group:
@@ -407,6 +483,36 @@ class AttributionFinder(RuleComponent):
             if ent.label_ in ("ORG", "GPE", "NORP"):
                 return self.clean(ent.text), ent.start, ent.end
         return None
+
+    def genders(self, doc: Doc) -> dict[str, str]:
+        """Whom 'he' and 'she' can mean: a person's gender from a title ('Ms Reeves') or
+        from the first he/she that follows their first mention before anyone else's."""
+        cached = doc.user_data.get("newsclaims_genders")
+        if cached is not None:
+            return cached
+        out: dict[str, str] = {}
+        people = [e for e in doc.ents if e.label_ == "PERSON"]
+        for n, ent in enumerate(people):
+            name = self.full_name(doc, ent).text
+            title = doc[ent.start - 1].lower_.rstrip(".") if ent.start else ""
+            if title in ("ms", "mrs", "miss", "dame", "lady"):
+                out[name] = "f"
+                continue
+            if title in ("mr", "sir", "lord"):
+                out[name] = "m"
+                continue
+            if name in out:
+                continue
+            stop = people[n + 1].start if n + 1 < len(people) else len(doc)
+            for tok in doc[ent.end : min(stop, ent.end + 60)]:
+                if tok.lower_ in ("he", "his", "him"):
+                    out[name] = "m"
+                    break
+                if tok.lower_ in ("she", "her", "hers"):
+                    out[name] = "f"
+                    break
+        doc.user_data["newsclaims_genders"] = out
+        return out
 
     def adjacent_name(self, doc: Doc, verb: Token) -> Attribution | None:
         """No parser: the capitalised words right before (or after) the speech verb."""
