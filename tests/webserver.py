@@ -20,6 +20,7 @@ It serves the pages under tests/data/web/ (our own articles, feeds, sitemaps, ro
 Every request's path is recorded in `server.requests` so tests can assert what was fetched.
 """
 
+import contextlib
 import gzip
 import threading
 import time
@@ -102,10 +103,8 @@ class _Handler(BaseHTTPRequestHandler):
         path = parts.path
         self.state.requests.append(self.path)
         self.state.agents.append(self.headers.get("User-Agent", ""))
-        try:
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # client hung up
             self._route(path, parse_qs(parts.query))
-        except (BrokenPipeError, ConnectionResetError):
-            pass
 
     def _route(self, path: str, query: dict[str, list[str]]) -> None:
         if path.startswith("/redirect/"):
@@ -203,10 +202,12 @@ def web(web_server: WebServer) -> WebServer:
 
 @pytest.fixture
 def external_pages() -> list[dict]:
-    """index.jsonl rows of the real news pages in ../shared/external/html (skip if absent)."""
+    """index.jsonl rows of the real news pages in ../shared/external/html, each with its
+    `path` added (the test is skipped when the directory is absent)."""
     import json
 
     index = EXTERNAL / "index.jsonl"
     if not index.is_file():
         pytest.skip("../shared/external/html is not available: real-page tests skipped")
-    return [json.loads(line) for line in index.read_text(encoding="utf-8").splitlines() if line]
+    rows = [json.loads(line) for line in index.read_text(encoding="utf-8").splitlines() if line]
+    return [{**row, "path": EXTERNAL / row["file"]} for row in rows]
