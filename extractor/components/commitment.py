@@ -31,7 +31,7 @@ REJECTABLE = {"proposal", "ambition", "expectation"}
 # Verbs that report a level of spending rather than commit to one ('spends', 'stood at').
 STATIVE = {
     "spend", "be", "total", "average", "hover", "stand", "amount", "remain", "cap", "run",
-    "account", "cost", "provide", "give", "devote", "receive", "sit",
+    "account", "cost", "provide", "give", "devote", "receive", "sit", "come",
 }  # fmt: skip
 # Verbs of change: in the past ('had doubled its aid to') they report a level reached.
 CHANGE = {"double", "triple", "increase", "raise", "boost", "lift", "cut", "reduce", "rise", "grow"}
@@ -131,6 +131,10 @@ class CommitmentTagger(RuleComponent):
                 break
             tok = tok.head
         depth = {t.i: n for n, t in enumerate(path)}
+        for child in fig.root.children:
+            if child.dep_ in ("relcl", "acl") and child.i > fig.root.i:
+                for t in child.subtree:
+                    depth.setdefault(t.i, 0)  # '£14.5bn the government has committed'
         for t in path:
             for child in t.children:
                 if child.dep_ in ("advmod", "prep", "neg", "npadvmod") and child.i not in depth:
@@ -204,6 +208,8 @@ class CommitmentTagger(RuleComponent):
             return "statement" if lemma in STATIVE else "certainty"
         if tok.tag_ == "VBN" and aux & {"has", "have", "had"}:
             return "statement"
+        if tok.tag_ == "VBN" and aux & {"was", "were"} and lemma in STATIVE:
+            return "statement"  # 'was spent on housing refugees last year'
         return "certainty"
 
 
