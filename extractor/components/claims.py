@@ -30,7 +30,8 @@ GOVERNMENT_WORDS = {
 # Plural spenders: 'urging allies to …', 'rich nations', 'state-run utilities'.
 AGENT_NOUNS = {
     "ally", "member", "nation", "country", "state", "donor", "utility", "government",
-    "province", "region", "municipality", "council", "partner", "economy",
+    "province", "region", "municipality", "council", "partner", "economy", "force",
+    "authority", "board", "trust",
 }  # fmt: skip
 # Nouns whose owner is the spender ('Estonia's military budget').
 SPENDING_NOUNS = {
@@ -55,7 +56,7 @@ class ClaimAssembler(RuleComponent):
         self.report_verbs = {r.literal for r in attribution if r.kind == "speech_verb"}
         # Verbs whose subject proposes and whose object (or 'on' object) would spend.
         self.urging_verbs = {
-            "urge", "press", "push", "call", "lobby", "ask", "appeal", "want", "demand",
+            "urge", "press", "push", "call", "lobby", "appeal", "want", "demand",
             "propose", "recommend",
         }  # fmt: skip
         self.aliases: dict[str, str] = {}
@@ -237,13 +238,19 @@ class ClaimAssembler(RuleComponent):
         return self.aliases.get(key, self.aliases.get(name.lower(), name))
 
     def article_actor(self, doc: Doc) -> str | None:
+        """The article's main spender: places and known bodies (EU, NATO) weighted by how
+        often they are subjects or owners; the article's country gets a head start, and
+        places not in the actor table (cities) count half."""
+        known = set(self.aliases.values())
         counts: Counter[str] = Counter()
         for ent in doc.ents:
-            if ent.label_ == "GPE":
-                weight = 3 if ent.root.dep_ in ("nsubj", "nsubjpass", "poss") else 1
-                counts[self.canonical(ent.text)] += weight
-        if doc._.locale and doc._.locale not in ("European Union",):
-            counts[doc._.locale] += 2
+            name = self.canonical(ent.text)
+            if ent.label_ != "GPE" and name not in known:
+                continue
+            weight = 3.0 if ent.root.dep_ in ("nsubj", "nsubjpass", "poss") else 1.0
+            counts[name] += weight if name in known else weight / 2
+        if doc._.locale:
+            counts[self.canonical(doc._.locale)] += 4
         return counts.most_common(1)[0][0] if counts else None
 
     def actor(self, doc: Doc, fig: Span) -> str | None:
@@ -266,6 +273,10 @@ class ClaimAssembler(RuleComponent):
                     if name:
                         return name
             if tok.i != fig.root.i and tok.lemma_.lower() in self.report_verbs:
+                # 'expected the Treasury to add £500m': the one expected to spend.
+                obj = next((c for c in tok.children if c.dep_ == "dobj"), None)
+                if obj is not None and any(c.dep_ == "xcomp" for c in tok.children):
+                    return self._agent_name(doc, obj)
                 return None
             for child in tok.children:
                 if tok.lemma_.lower() in self.urging_verbs:
