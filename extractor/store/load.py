@@ -230,17 +230,22 @@ def load_claim_group(
         return _load(conn, row, claims, version=version, supersede=supersede)
 
 
+_KEY_OF_CLAIMS = (
+    sa.select(s.claims.c.article_key)
+    .where(s.claims.c.claim_id.in_(sa.bindparam("ids", expanding=True)))
+    .distinct()
+)
+_KEY_OF_ARTICLE_ID = sa.select(s.articles.c.article_key).where(
+    s.articles.c.article_id == sa.bindparam("article_id")
+)
+
+
 def _find_article_key(conn: sa.Connection, claims: list[Claim]) -> str:
-    ids = [c.claim_id for c in claims]
-    keys = conn.scalars(
-        sa.select(s.claims.c.article_key).where(s.claims.c.claim_id.in_(ids)).distinct()
-    ).all()
+    keys = conn.scalars(_KEY_OF_CLAIMS, {"ids": [c.claim_id for c in claims]}).all()
     if len(keys) == 1:
         return keys[0]
     article_id = claims[0].article_id
-    keys = conn.scalars(
-        sa.select(s.articles.c.article_key).where(s.articles.c.article_id == article_id)
-    ).all()
+    keys = conn.scalars(_KEY_OF_ARTICLE_ID, {"article_id": article_id}).all()
     return keys[0] if len(keys) == 1 else article_id
 
 
@@ -262,7 +267,13 @@ def _article_upsert(dialect: str, columns: tuple[str, ...]) -> Any:
         for c in columns
         if c not in ("article_key", "article_id")
     }
-    return stmt.on_conflict_do_update(index_elements=["article_key"], set_=update)
+    # Rewrite the row only when something but the load time differs: an unchanged re-run then
+    # writes nothing (no commit to flush). PostgreSQL locks the conflicting row even when the
+    # WHERE is false, so concurrent loads of one article still take turns.
+    changed = sa.or_(
+        *(s.articles.c[c].is_distinct_from(v) for c, v in update.items() if c != "loaded_at")
+    )
+    return stmt.on_conflict_do_update(index_elements=["article_key"], set_=update, where=changed)
 
 
 @functools.cache
