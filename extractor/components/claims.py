@@ -27,6 +27,10 @@ GOVERNMENT_WORDS = {
     "department", "council", "treasury", "centre", "alliance", "bloc", "union", "commission",
     "bank", "city", "mod", "parliament", "congress", "legislature",
 }  # fmt: skip
+# Sentence openers that point back to the money of the sentence before.
+ANAPHORS = {"that", "this", "it", "these"}
+# Tokens (with a comma counting 8) beyond which a date is not a figure's.
+MAX_DATE_DISTANCE = 16
 # Plural spenders: 'urging allies to …', 'rich nations', 'state-run utilities'.
 AGENT_NOUNS = {
     "ally", "member", "nation", "country", "state", "donor", "utility", "government",
@@ -54,6 +58,11 @@ class ClaimAssembler(RuleComponent):
                 self.topic_terms.append((term.lower().split(), r.topic.value, r.weight))
         attribution = self.rules.get("attribution", [])
         self.report_verbs = {r.literal for r in attribution if r.kind == "speech_verb"}
+        # Acts of pledging: a date on them ('pledged last year') is not the money's start.
+        self.act_verbs = {
+            r.literal for r in attribution if r.kind in ("commit_verb", "refuse_verb")
+        } | {"endorse", "set", "sign", "make", "adopt", "launch", "introduce", "publish",
+             "release", "pass", "enact", "create"}  # fmt: skip
         # Verbs whose subject proposes and whose object (or 'on' object) would spend.
         self.urging_verbs = {
             "urge", "press", "push", "call", "lobby", "appeal", "want", "demand",
@@ -92,9 +101,21 @@ class ClaimAssembler(RuleComponent):
     def set_annotations(self, doc: Doc, matches: list[tuple[Span, dict]]) -> None:
         dates = list(doc.spans.get("dates", []))
         figures = list(doc.spans.get("figures", []))
+        previous: tuple[Span, dict] | None = None  # the last claim's sentence and timeframe
         for fig, info in matches:
             fig._.claim = info
-            fig._.timeframe = self.timeframe(fig, dates, figures)
+            tf = self.timeframe(fig, dates, figures)
+            sent = fig.sent
+            if (
+                not tf["start"]
+                and not tf["deadline"]
+                and previous is not None
+                and previous[0].end == sent.start
+                and sent[0].lower_ in ANAPHORS
+            ):
+                tf = dict(previous[1])  # 'That will bring total spending to $62 billion'
+            fig._.timeframe = tf
+            previous = (sent, tf)
         doc.spans["claims"] = [fig for fig, _ in matches]
 
     # -- distractors ---------------------------------------------------------------------
@@ -339,30 +360,75 @@ class ClaimAssembler(RuleComponent):
 
     # -- dates ---------------------------------------------------------------------------
     def timeframe(self, fig: Span, dates: list[Span], figures: list[Span]) -> dict:
-        """The start and deadline among the figure's sentence's dates that are nearer to
-        this figure than to any other figure in the sentence."""
+        """The start and deadline among the sentence's dates that belong to this figure: each
+        date goes to the nearest figure, where a comma between them counts as far and a figure
+        before the date is preferred; a currency conversion in brackets shares its figure's
+        dates. A date on the act of pledging ('pledged last year', 'the plan announced in
+        2024') is no start."""
         sent = fig.sent
-        mine = [f for f in figures if f.sent == sent]
+        anchor = self.conversion_anchor(fig, figures) or fig
+        mine = [f for f in figures if f.sent == sent and self.conversion_anchor(f, figures) is None]
         out: dict[str, str | None] = {"start": None, "deadline": None}
-        best: dict[str, int] = {}
+        best: dict[str, float] = {}
         for d in dates:
             if not (sent.start <= d.start and d.end <= sent.end):
                 continue
             info = d._.date
-            if info["role"] not in ("start", "deadline") or not info["value"]:
+            role = info["role"]
+            if role not in ("start", "deadline") or not info["value"]:
                 continue
-
-            def dist(f: Span, d: Span = d) -> int:
-                return f.start - d.end if d.end <= f.start else d.start - f.end + 1
-
-            nearest = min(mine, key=lambda f: (dist(f), f.start > d.start))
-            if nearest.start != fig.start:
+            if role == "start" and self.on_the_act(d):
                 continue
-            k = info["role"]
-            if k not in best or dist(fig) < best[k]:
-                best[k] = dist(fig)
-                out[k] = info["value"]
+            nearest = min(mine, key=lambda f: (self._date_distance(f, d), f.start))
+            if nearest.start != anchor.start:
+                continue
+            dist = self._date_distance(anchor, d)
+            if dist > MAX_DATE_DISTANCE:
+                continue
+            if role not in best or dist < best[role]:
+                best[role] = dist
+                out[role] = info["value"]
         return out
+
+    @staticmethod
+    def _date_distance(f: Span, d: Span) -> float:
+        doc = f.doc
+        if d.end <= f.start:
+            gap, between = f.start - d.end, doc[d.end : f.start]
+            after = 1.0  # a date before its figure is less usual
+        else:
+            gap, between = max(0, d.start - f.end), doc[f.end : d.start]
+            after = 0.0
+        commas = sum(1 for t in between if t.text in (",", ";", "—", "–"))
+        return gap + 8.0 * commas + after
+
+    @staticmethod
+    def conversion_anchor(fig: Span, figures: list[Span]) -> Span | None:
+        """'¥1.2tn ($7.6bn)': the figure a bracketed conversion restates."""
+        doc = fig.doc
+        if fig.start < 2 or doc[fig.start - 1].text != "(":
+            return None
+        for other in figures:
+            if other.end == fig.start - 1:
+                return other
+        return None
+
+    def on_the_act(self, d: Span) -> bool:
+        """Is the date about the pledging, announcing or endorsing, not the money? Only an
+        adverbial date can be ('pledged last year', 'adopted in December 2022'); 'for
+        2025-26' and 'the 2026 budget' are the money's own."""
+        first = d[0].lower_
+        if first in ("for", "from") or not (d.root.dep_ == "npadvmod" or first == "in"):
+            return False
+        head = d.root.head
+        for _ in range(2):
+            lemma = head.lemma_.lower()
+            if head.pos_ == "VERB" and (lemma in self.report_verbs or lemma in self.act_verbs):
+                return True
+            if head.dep_ not in ("prep", "npadvmod") or head.head.i == head.i:
+                break
+            head = head.head
+        return False
 
 
 def doc_claims(doc: Doc) -> list[Claim]:

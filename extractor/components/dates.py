@@ -128,6 +128,19 @@ def r_parliament_end(m: re.Match[str], ctx: Context) -> str | None:
     return f"{elected + 5:04d}" if elected else None
 
 
+def r_fiscal_ended(m: re.Match[str], ctx: Context) -> str | None:
+    """'the fiscal year that ended in March': the year that began the month after the last
+    such March before publication."""
+    month = _month(m)
+    if month is None:
+        return None
+    p = ctx.published
+    end_year = p.year if month < p.month else p.year - 1
+    if month == 12:
+        return f"{end_year:04d}-01"
+    return f"{end_year - 1:04d}-{month + 1:02d}"
+
+
 def r_dateparser(m: re.Match[str], ctx: Context) -> str | None:
     """Month names and simple relative dates, read by dateparser."""
     return _dateparse(m.group(0), ctx.published.isoformat())
@@ -147,6 +160,7 @@ RESOLVERS: dict[str, Callable[[re.Match[str], Context], str | None]] = {
     "end_of_decade": r_end_of_decade,
     "parliament_end": r_parliament_end,
     "dateparser": r_dateparser,
+    "fiscal_ended": r_fiscal_ended,
     "unresolved": r_unresolved,
 }
 
