@@ -111,10 +111,12 @@ class ContextRule(_Rule):
     kind=distractor rejects the figure when found within `window` tokens (on the given
     `side`) nearer than any spending word; kind=change rejects a share right after a verb of
     change ('rose 5%', but not 'rose to 5%'); kind=cut rejects money cut or saved ('cut … by
-    $45bn'); kind=spending is evidence that it is spending; kind=base sets the base.
+    $45bn'); kind=spending is evidence that it is spending; kind=base sets the base;
+    kind=act is a verb (lemma) of pledging or announcing whose adverbial date ('pledged last
+    year') dates the act, not the money.
     """
 
-    kind: Literal["distractor", "spending", "base", "change", "cut"]
+    kind: Literal["distractor", "spending", "base", "change", "cut", "act"]
     literal: str = Field(min_length=1)
     applies_to: Literal["percent", "money", "any"] = "any"
     side: Literal["before", "after", "both"] = "both"

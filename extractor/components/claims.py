@@ -59,10 +59,7 @@ class ClaimAssembler(RuleComponent):
         attribution = self.rules.get("attribution", [])
         self.report_verbs = {r.literal for r in attribution if r.kind == "speech_verb"}
         # Acts of pledging: a date on them ('pledged last year') is not the money's start.
-        self.act_verbs = {
-            r.literal for r in attribution if r.kind in ("commit_verb", "refuse_verb")
-        } | {"endorse", "set", "sign", "make", "adopt", "launch", "introduce", "publish",
-             "release", "pass", "enact", "create"}  # fmt: skip
+        self.act_verbs = {r.literal for r in self.rules.get("context", []) if r.kind == "act"}
         # Verbs whose subject proposes and whose object (or 'on' object) would spend.
         self.urging_verbs = {
             "urge", "press", "push", "call", "lobby", "appeal", "want", "demand",
