@@ -29,6 +29,12 @@ GOVERNMENT_WORDS = {
 }  # fmt: skip
 # Sentence openers that point back to the money of the sentence before.
 ANAPHORS = {"that", "this", "it", "these"}
+# Extra distance, in tokens, for each comma between a context word and its figure.
+CLAUSE_GAP = 8
+# Smallest sum of money read as spending by a government or body.
+MIN_MONEY = 100_000
+# Plural nouns a share can be a share of and still be spending ('of total approvals').
+POTS = {"approval", "fund", "expenditure", "outlay", "budget", "resource", "revenue", "spending"}
 # Tokens (with a comma counting 8) beyond which a date is not a figure's.
 MAX_DATE_DISTANCE = 16
 # Plural spenders: 'urging allies to …', 'rich nations', 'state-run utilities'.
@@ -137,11 +143,20 @@ class ClaimAssembler(RuleComponent):
                 toks.append(list(doc[fig.end : hi]))
             for part in toks:
                 for i in self._find(words, part):
-                    d = fig.start - i - len(words) + 1 if i < fig.start else i - fig.end + 1
+                    if i < fig.start:
+                        d = fig.start - i - len(words) + 1
+                        between = doc[i + len(words) : fig.start]
+                    else:
+                        d = i - fig.end + 1
+                        between = doc[fig.end : i]
+                    # Words across a comma belong to another clause: count them as further.
+                    d += CLAUSE_GAP * sum(1 for t in between if t.text in (",", ";", "—"))
                     best = d if best is None else min(best, d)
         return best
 
     def is_spending(self, doc: Doc, fig: Span, unit_kind: str) -> bool:
+        if self._too_small(fig, unit_kind):
+            return False
         bad = self._nearest(doc, fig, "distractor", unit_kind)
         for other in (self._people_share(doc, fig, unit_kind), self._change(doc, fig, unit_kind),
                       self._cut(doc, fig, unit_kind)):  # fmt: skip
@@ -191,16 +206,23 @@ class ClaimAssembler(RuleComponent):
         return None
 
     def _people_share(self, doc: Doc, fig: Span, unit_kind: str) -> int | None:
-        """'70 per cent of Canadians': a share of people."""
-        if unit_kind != "percent" or fig.end + 1 >= len(doc):
+        """'70 per cent of Canadians', '60 per cent of district hospitals': a share of people
+        or things, not of a budget or of national income."""
+        if unit_kind != "percent" or fig.end + 1 >= len(doc) or doc[fig.end].lower_ != "of":
             return None
-        nxt = doc[fig.end]
-        if nxt.lower_ != "of":
+        if self._explicit_base(doc, fig) is not None:
             return None
-        for tok in doc[fig.end + 1 : min(fig.end + 4, fig.sent.end)]:
-            if tok.ent_type_ in PEOPLE_NORP:
+        for tok in doc[fig.end + 1 : min(fig.end + 5, fig.sent.end)]:
+            if tok.ent_type_ in PEOPLE_NORP or (tok.tag_ == "NNS" and tok.lemma_ not in POTS):
                 return 1
+            if tok.pos_ in ("VERB", "AUX", "ADP") or tok.is_punct:
+                break
         return None
+
+    def _too_small(self, fig: Span, unit_kind: str) -> bool:
+        """Sums that size are what a person pays or gets ('£15 a year', '$781 a fortnight'),
+        not what a government spends."""
+        return unit_kind == "money" and fig._.figure["value"] < MIN_MONEY
 
     # -- base, topic, actor --------------------------------------------------------------
     def _explicit_base(self, doc: Doc, fig: Span) -> str | None:
@@ -238,6 +260,8 @@ class ClaimAssembler(RuleComponent):
                 ):
                     pos = toks[i].i
                     dist = fig.start - pos if pos < fig.start else pos - fig.end + 1
+                    if toks[i].ent_type_ in ("ORG", "PERSON", "FAC", "WORK_OF_ART"):
+                        dist *= 2  # 'Institute for Economic Research' names, not a purpose
                     score = dist / weight
                     if best is None or score < best[0]:
                         best = (score, topic)

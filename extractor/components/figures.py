@@ -154,6 +154,7 @@ class FigureFinder(RuleComponent):
         doc._.locale = self.locale(doc.text)
         dollar = self.dollar_code(doc._.locale)
         spans = []
+        previous: FigureMatch | None = None
         for f in matches:
             span = doc.char_span(f.start, f.end, alignment_mode="expand")
             if span is None:
@@ -161,6 +162,14 @@ class FigureFinder(RuleComponent):
             unit = f.unit
             if unit == "$":
                 unit = dollar
+                converts = (
+                    previous is not None
+                    and previous.unit not in ("$", "percent", "USD")
+                    and doc.text[previous.end : f.start].strip() == "("
+                )
+                if converts:
+                    unit = "USD"  # 'C$7.5 billion ($5.4 billion)': a conversion to US dollars
+            previous = f
             span._.figure = {
                 "text": f.text,
                 "value": f.value,
