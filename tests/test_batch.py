@@ -245,12 +245,13 @@ def test_cli_exit_code_and_failure_file(tmp_path, web, fast_model):
     out = tmp_path / "out"
     result = run_cli(
         [web.url("news/rail-upgrade.html"), web.url("status/404"), "-o", str(out),
-         *fast_model, "--allow-private", "--no-progress"],
+         *fast_model, "--allow-private"],
         cli_env(NEWSCLAIMS_PER_HOST_DELAY="0"),
     )  # fmt: skip
     assert result.returncode == 1
     assert "1 failed" in result.stderr
     assert "Traceback" not in result.stderr
+    assert "\r" not in result.stderr  # stderr is not a terminal: no progress bar
     assert failures(out) == {web.url("status/404"): ("fetch", "status")}
 
 
@@ -299,3 +300,17 @@ def test_shard_interrupted_between_assign_and_mark_is_finished_once(
     assert sorted(claim_lines(out)) == sorted(before)
     assert summary.pending == 0
     assert [p for p in web.requests if p.startswith("/news/")] == []
+
+
+def test_extract_command_reads_one_url(web):
+    env = cli_env(NEWSCLAIMS_PER_HOST_DELAY="0", NEWSCLAIMS_ALLOW_PRIVATE="1")
+    extract = [sys.executable, "-c", "from extractor.cli import main; main()", "extract"]
+    result = subprocess.run(
+        [*extract, web.url("news/defence-budget.html")], env=env, capture_output=True,
+        text=True, timeout=300, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    claims = [json.loads(line) for line in result.stdout.splitlines()]
+    assert claims
+    assert {c["published"] for c in claims} == {"2025-03-14"}
+    assert {c["published_source"] for c in claims} == {"metadata"}

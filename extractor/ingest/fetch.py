@@ -432,7 +432,8 @@ class Fetcher:
             raise FetchError(
                 url,
                 "blocked_address",
-                f"{host!r} resolves to non-public address {bad[0]} (allow_private permits it)",
+                f"{host!r} resolves to non-public address {bad[0]} "
+                "(--allow-private or NEWSCLAIMS_ALLOW_PRIVATE=1 permits it)",
             )
         return addresses[0]
 
