@@ -39,6 +39,7 @@ __all__ = [
     "Claim",
     "article_claims",
     "backend",
+    "claim_extractor",
     "db_url",
     "make_claim",
     "other_db_url",
@@ -162,6 +163,14 @@ def _pg_schema_url(base: str) -> Iterator[str]:
         with engine.begin() as conn:
             conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
         engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def claim_extractor():
+    """The real extractor with the default (trained) model, loaded once per session."""
+    from extractor.pipeline import Extractor
+
+    return Extractor()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -28,7 +28,7 @@ def extracted(tmp_path):
     """articles.jsonl and the claims.jsonl `newsclaims extract` makes of it."""
     articles = write_jsonl(tmp_path / "articles.jsonl", ARTICLES)
     claims = tmp_path / "claims.jsonl"
-    result = invoke("extract", "--model", "blank", str(articles), "-o", str(claims))
+    result = invoke("extract", str(articles), "-o", str(claims))
     assert result.exit_code == 0, result.stderr
     assert len(claims_of(claims.read_text(encoding="utf-8"))) >= 4
     return articles, claims

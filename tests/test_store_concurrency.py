@@ -25,11 +25,9 @@ from extractor.store import schema as s
 
 
 @pytest.fixture(scope="session")
-def extracted() -> list[tuple]:
-    """(article, claims) for 240 articles, claims from the real extractor (blank model)."""
-    from extractor.pipeline import Extractor
-
-    pairs = list(Extractor("blank").pipe(synthetic_articles(240, prefix="conc")))
+def extracted(claim_extractor) -> list[tuple]:
+    """(article, claims) for 240 articles, claims from the real extractor."""
+    pairs = list(claim_extractor.pipe(synthetic_articles(240, prefix="conc")))
     assert sum(len(claims) for _, claims in pairs) > 240
     return pairs
 

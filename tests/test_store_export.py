@@ -232,11 +232,9 @@ def test_store_speaker_type(speaker, kind):
 
 
 @pytest.mark.postgres
-def test_store_sqlite_and_postgresql_give_identical_results(pg_db_url, tmp_path):
-    from extractor.pipeline import Extractor
-
+def test_store_sqlite_and_postgresql_give_identical_results(pg_db_url, tmp_path, claim_extractor):
     articles = ARTICLES + synthetic_articles(40, prefix="same")
-    pairs = list(Extractor("blank").pipe(articles))
+    pairs = list(claim_extractor.pipe(articles))
     assert sum(len(claims) for _, claims in pairs) > 40
     engines = [connect(f"sqlite:///{tmp_path / 'same.db'}"), connect(pg_db_url)]
     try:
