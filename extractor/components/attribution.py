@@ -42,7 +42,8 @@ PRONOUNS = {
 }  # fmt: skip
 TITLES = re.compile(
     r"^(?:(?:the|former|then|new|acting|shadow|deputy|prime|minister|secretary|president|"
-    r"chancellor|premier|mr|mrs|ms|dr|sir|dame|lord|lady|general|senator|governor|mayor)\s+)+",
+    r"chancellor|premier|treasurer|commissioner|mr|mrs|ms|dr|sir|dame|lord|lady|general|senator|"
+    r"governor|mayor)\.?\s+)+",
     re.I,
 )
 

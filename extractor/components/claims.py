@@ -326,6 +326,10 @@ class ClaimAssembler(RuleComponent):
                 if child.dep_ in ("nsubj", "nsubjpass") and not (fig.start <= child.i < fig.end):
                     if child.lower_ in ("which", "that", "who") and tok.dep_ == "relcl":
                         name = self._agent_name(doc, tok.head)
+                    elif child.lemma_.lower() in SPENDING_NOUNS:
+                        # "Estonia's defence budget will rise to 5.4%"
+                        owner = next((c for c in child.children if c.dep_ == "poss"), None)
+                        name = self._agent_name(doc, owner) if owner is not None else None
                     else:
                         name = self._agent_name(doc, child)
                     if name:

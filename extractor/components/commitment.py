@@ -24,6 +24,8 @@ from extractor.components.base import RuleComponent
 from extractor.rules import CueRule, Direction
 
 DEFAULT_SCOPE = 12
+# Token attributes only a trained pipeline sets.
+MODEL_ATTRS = {"POS", "TAG", "LEMMA", "DEP", "MORPH", "ENT_TYPE"}
 # Levels a cue further up the tree may override (see module docstring).
 OVERRIDABLE = {"certainty"}
 # ...and a refusal above a proposal, goal or forecast rejects it ('rejected a proposal to').
@@ -55,17 +57,22 @@ class CommitmentTagger(RuleComponent):
         self.by_key: dict[str, CueRule] = {}
         self.phrases = PhraseMatcher(self.nlp.vocab, attr="LOWER")
         self.matcher = Matcher(self.nlp.vocab)
+        # Patterns that read no tagger/parser attribute, for pipelines without a model.
+        self.surface_matcher = Matcher(self.nlp.vocab)
         for rule in self.rules.get("commitment", []):
             self.by_key[rule.id] = rule
             if rule.pattern:
                 self.matcher.add(rule.id, [rule.pattern])
+                if not any(MODEL_ATTRS & set(tok) for tok in rule.pattern):
+                    self.surface_matcher.add(rule.id, [rule.pattern])
             else:
                 self.phrases.add(rule.id, [self.nlp.make_doc(rule.literal)])
 
     def match(self, doc: Doc) -> list[Cue]:
         raw = [
             Cue(s, e, self.by_key[self.nlp.vocab.strings[k]])
-            for k, s, e in list(self.phrases(doc)) + list(self.matcher(doc))
+            for k, s, e in list(self.phrases(doc))
+            + list((self.matcher if doc.has_annotation("TAG") else self.surface_matcher)(doc))
         ]
         pseudo = [c for c in raw if c.rule.direction == Direction.pseudo]
         cues = [
@@ -137,7 +144,10 @@ class CommitmentTagger(RuleComponent):
                     depth.setdefault(t.i, 0)  # '£14.5bn the government has committed'
         for t in path:
             for child in t.children:
-                if child.dep_ in ("advmod", "prep", "neg", "npadvmod") and child.i not in depth:
+                adverbial = child.dep_ in ("advmod", "neg", "npadvmod") or (
+                    child.dep_ == "prep" and child.i < t.i  # 'At present Britain spends'
+                )
+                if adverbial and child.i not in depth:
                     depth[child.i] = depth[t.i]
         on_path = []
         for c in cues:
