@@ -1,7 +1,7 @@
 """newsclaims: find every spending claim in news articles and return it as a checkable record.
 
-    from extractor import extract, Extractor
-    claims = extract(text, published="2025-06-05")
+Start with `extract(text, published="2025-06-05")`, or `Extractor()` to load the pipeline
+once and `Extractor.pipe(articles)` to stream many articles.
 """
 
 import logging
@@ -26,7 +26,12 @@ __all__ = [
     "Topic",
     "__version__",
     "extract",
+    "from_dataframe",
     "load_rules",
+    "plot_timeline",
+    "show",
+    "to_dataframe",
+    "track",
 ]
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
@@ -43,4 +48,20 @@ def __getattr__(name: str) -> object:
         from extractor.rules import load_rules
 
         return load_rules
+    if name == "show":
+        from extractor.view import show
+
+        return show
+    if name in ("to_dataframe", "from_dataframe"):
+        from extractor import frames
+
+        return getattr(frames, name)
+    if name == "plot_timeline":
+        from extractor.plot import plot_timeline
+
+        return plot_timeline
+    if name == "track":
+        from extractor.track import track
+
+        return track
     raise AttributeError(f"module 'extractor' has no attribute {name!r}")

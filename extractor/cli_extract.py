@@ -33,7 +33,7 @@ def parse_date(value: str | None, option: str = "--published") -> dt.date | None
         raise fail(f"{option} {value!r} is not a date (expected YYYY-MM-DD)", 2) from None
 
 
-def load_extractor(model: str | None):  # noqa: ANN201
+def load_extractor(model: str | None):
     """Build the Extractor, turning warnings and model errors into one-line messages."""
     from extractor.pipeline import Extractor
 
@@ -86,7 +86,7 @@ def register(app: typer.Typer) -> None:
         ex = load_extractor(model)
         failed = 0
 
-        def articles():  # noqa: ANN202
+        def articles():
             nonlocal failed
             for item in read_inputs(inputs or ["-"], published=date):
                 if isinstance(item, NewsclaimsError):

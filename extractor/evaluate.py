@@ -72,7 +72,9 @@ def load_gold(gold_dir: Path) -> list[GoldArticle]:
         for c in data["claims"]:
             at = text.find(c["sentence"])
             if at < 0 or text.find(c["sentence"], at + 1) >= 0:
-                raise InputError(str(path), f"sentence not found exactly once: {c['sentence'][:60]!r}")
+                raise InputError(
+                    str(path), f"sentence not found exactly once: {c['sentence'][:60]!r}"
+                )
             j = c["sentence"].find(c["figure"])
             if j < 0:
                 raise InputError(str(path), f"figure {c['figure']!r} is not in its sentence")

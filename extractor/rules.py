@@ -83,9 +83,9 @@ class CueRule(_Rule):
 
 class AttributionRule(_Rule):
     """Attribution cues. speech_verb: a reporting verb (by lemma or form: 'say', 'told') whose
-    subject is the speaker; commit_verb: a verb of pledging, proposing or refusing whose
-    subject is the claimant when nobody reports it; refuse_verb: a verb of refusing, whose
-    subject is the claimant even of a cost someone else reported; commit_noun: a noun of pledging whose
+    subject is the speaker; commit_verb: a verb of pledging or proposing whose subject is
+    the claimant when nobody reports it; refuse_verb: a verb of refusing, whose subject is
+    the claimant even of a cost someone else reported; commit_noun: a noun of pledging whose
     owner is the claimant ('Trump's call for'); according_to: a phrase whose object is the
     source; anonymous_source: head nouns of subjects that can claim without a name;
     not_a_speaker: subjects never reported as speakers."""

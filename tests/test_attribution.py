@@ -6,17 +6,39 @@ import pytest
 from extractor.components.attribution import AttributionFinder
 
 SPEAKERS = [
-    ("Finance Minister Ana Ribeiro said Portugal would spend €3 billion on rail.", "€3 billion", "Ana Ribeiro"),
-    ("Lisbon will spend €3 billion on rail, Finance Minister Ana Ribeiro said on Monday.", "€3 billion", "Ana Ribeiro"),
-    ("Lisbon will spend €3 billion on rail, said Ana Ribeiro, the finance minister.", "€3 billion", "Ana Ribeiro"),
-    ("Portugal will spend €3 billion on rail, according to the Treasury.", "€3 billion", "Treasury"),
+    (
+        "Finance Minister Ana Ribeiro said Portugal would spend €3 billion on rail.",
+        "€3 billion",
+        "Ana Ribeiro",
+    ),
+    (
+        "Lisbon will spend €3 billion on rail, Finance Minister Ana Ribeiro said on Monday.",
+        "€3 billion",
+        "Ana Ribeiro",
+    ),
+    (
+        "Lisbon will spend €3 billion on rail, said Ana Ribeiro, the finance minister.",
+        "€3 billion",
+        "Ana Ribeiro",
+    ),
+    (
+        "Portugal will spend €3 billion on rail, according to the Treasury.",
+        "€3 billion",
+        "Treasury",
+    ),
     ("Senior officials said the ministry would add €500m for ports.", "€500m", "Senior officials"),
     ("The Greens have called for €7 billion for insulation.", "€7 billion", "Greens"),
-    ("Oslo will lift aid to 1% of GNI, two diplomats familiar with the talks said.", "1%", "two diplomats"),
+    (
+        "Oslo will lift aid to 1% of GNI, two diplomats familiar with the talks said.",
+        "1%",
+        "two diplomats",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("text", "figure", "speaker"), SPEAKERS, ids=[c[2] + ":" + c[1] for c in SPEAKERS])
+@pytest.mark.parametrize(
+    ("text", "figure", "speaker"), SPEAKERS, ids=[c[2] + ":" + c[1] for c in SPEAKERS]
+)
 def test_attribution_speakers(claims_of, text, figure, speaker):
     claims = claims_of(text)
     assert figure in claims, list(claims)
@@ -57,9 +79,7 @@ def test_attribution_reporter_statement_has_no_speaker(claims_of):
 
 
 def test_attribution_refusal_owns_the_cost_it_rules_out(claims_of):
-    text = (
-        "The minister ruled out the northern bypass, which engineers say would cost £6bn."
-    )
+    text = "The minister ruled out the northern bypass, which engineers say would cost £6bn."
     claim = claims_of(text)["£6bn"]
     assert claim.speaker is not None and "minister" in claim.speaker.lower()
     assert claim.commitment.level == "rejected"

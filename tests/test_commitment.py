@@ -23,7 +23,11 @@ LEVELS = [
 
 PRECEDENCE = [
     # a hedge about a proposal leaves it a proposal
-    ("The commissioner is thought to be pushing for states to commit to 2.5% of GDP.", "2.5%", "proposal"),
+    (
+        "The commissioner is thought to be pushing for states to commit to 2.5% of GDP.",
+        "2.5%",
+        "proposal",
+    ),
     # a condition makes a pledge an ambition
     ("Rome will raise aid to 0.5% of GNI only if growth returns.", "0.5%", "ambition"),
     ("The premier said spending will rise to 3% when economic conditions allow.", "3%", "ambition"),
@@ -35,18 +39,26 @@ PRECEDENCE = [
     # a refusal of someone's proposal rejects it
     ("He rejected a proposal from unions to spend £2bn on pay.", "£2bn", "rejected"),
     # the old level in 'from X' is a statement
-    ("Berlin will raise the budget to €60 billion, up from €52 billion this year.", "€52 billion", "statement"),
+    (
+        "Berlin will raise the budget to €60 billion, up from €52 billion this year.",
+        "€52 billion",
+        "statement",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("text", "figure", "level"), LEVELS, ids=[c[2] + ":" + c[1] for c in LEVELS])
+@pytest.mark.parametrize(
+    ("text", "figure", "level"), LEVELS, ids=[c[2] + ":" + c[1] for c in LEVELS]
+)
 def test_commitment_levels(claims_of, text, figure, level):
     claims = claims_of(text)
     assert figure in claims, list(claims)
     assert claims[figure].commitment.level == level
 
 
-@pytest.mark.parametrize(("text", "figure", "level"), PRECEDENCE, ids=[c[2] + ":" + c[1] for c in PRECEDENCE])
+@pytest.mark.parametrize(
+    ("text", "figure", "level"), PRECEDENCE, ids=[c[2] + ":" + c[1] for c in PRECEDENCE]
+)
 def test_commitment_precedence(claims_of, text, figure, level):
     claims = claims_of(text)
     assert figure in claims, list(claims)

@@ -43,7 +43,9 @@ def test_dates_resolve_against_publication(run, blank_extractor, text, published
         ("£2bn this financial year.", "Britain's Chancellor in London, UK.", "2025-04"),
     ],
 )
-def test_dates_fiscal_years_follow_the_article_country(run, blank_extractor, text, locale_words, value):
+def test_dates_fiscal_years_follow_the_article_country(
+    run, blank_extractor, text, locale_words, value
+):
     doc = run(f"{locale_words} {text}", published="2025-06-05", ex=blank_extractor)
     dates = [s._.date["value"] for s in doc.spans["dates"] if s._.date["value"]]
     assert dates == [value]

@@ -55,7 +55,9 @@ def register_extensions() -> None:
 
 
 class SpendingClaims:
-    """All five newsclaims components as one pipe, for `nlp.add_pipe("spending_claims")`."""
+    """All newsclaims components as one pipe, for `nlp.add_pipe("spending_claims")` in a
+    user's own pipeline. It splits headlines and paragraphs into sentences itself only when
+    the Doc has no sentence boundaries yet (put it after the parser or a sentencizer)."""
 
     def __init__(self, nlp: Language, name: str) -> None:
         from extractor.components.attribution import make_attribution
@@ -73,12 +75,22 @@ class SpendingClaims:
             make_commitment(nlp, f"{name}.commitment"),
             make_claims(nlp, f"{name}.claims"),
         ]
+        self._initialized = False
 
-    def initialize(self, get_examples=None, *, nlp: Language | None = None) -> None:  # noqa: ANN001
+    def initialize(self, get_examples=None, *, nlp: Language | None = None) -> None:
         for pipe in self.pipes:
             pipe.initialize(get_examples, nlp=nlp)
+        self._initialized = True
 
     def __call__(self, doc: Doc) -> Doc:
+        if not self._initialized:
+            # A bare add_pipe without nlp.initialize(): the packaged rules, quietly.
+            self.initialize()
+        if not doc.has_annotation("SENT_START"):
+            doc = paragraph_boundaries(doc)
+            for tok in doc:
+                if tok.is_sent_start is None:
+                    tok.is_sent_start = tok.i == 0
         for pipe in self.pipes:
             doc = pipe(doc)
         return doc

@@ -13,6 +13,7 @@ with a quote mark (the news convention), and closes it otherwise — unlike text
 number of marks never fails the whole document.
 """
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -228,7 +229,7 @@ class AttributionFinder(RuleComponent):
                 attr = self.subject_of(doc, tok, parsed, committing=True, exclude=fig)
                 if attr:
                     return attr
-        for below, tok in zip(path, path[1:4], strict=False):
+        for below, tok in itertools.pairwise(path[:4]):
             if below.lower_ not in ("for", "of", "to"):
                 continue  # 'Trump's call for $1.5 trillion', not every figure near a call
             if tok.pos_ in ("NOUN", "PROPN") and tok.lemma_.lower() in self.nominal:
@@ -313,13 +314,17 @@ class AttributionFinder(RuleComponent):
                     if span is None:
                         continue
                     nxt = doc[span.end] if span.end < sent.end else None
-                    if nxt is not None and nxt.lower_ in ("by", "from", "of") and (
-                        span.root.lower_ in SOURCE_NOUNS
+                    if (
+                        nxt is not None
+                        and nxt.lower_ in ("by", "from", "of")
+                        and (span.root.lower_ in SOURCE_NOUNS)
                     ):
                         behind = self._noun_run(doc, span.end + 1, sent.end)
                         if behind is not None:
                             span = behind
-                    return Attribution(self.clean(span.text), " ".join(phrase), span.start, span.end)
+                    return Attribution(
+                        self.clean(span.text), " ".join(phrase), span.start, span.end
+                    )
         for i, tok in enumerate(sent):
             if tok.lower_ == "by" and i + 1 < len(sent):
                 span = self._noun_run(doc, tok.i + 1, sent.end)
@@ -402,7 +407,9 @@ class AttributionFinder(RuleComponent):
         """The name or noun phrase of a subject token, without relative clauses. A title
         with a name in apposition ('The Railway Minister, Sunil Bhatt,') gives the name, and
         a bare title takes the name it is given elsewhere ('Defence Minister Anita D.')."""
-        appos = next((c for c in tok.children if c.dep_ == "appos" and c.ent_type_ == "PERSON"), None)
+        appos = next(
+            (c for c in tok.children if c.dep_ == "appos" and c.ent_type_ == "PERSON"), None
+        )
         if appos is not None:
             tok = appos
         if tok.ent_type_:

@@ -241,7 +241,11 @@ class ClaimAssembler(RuleComponent):
         if explicit:
             return explicit
         for other in doc.spans.get("figures", []):
-            if other.sent == fig.sent and other.start != fig.start and other._.figure["unit"] == "percent":
+            if (
+                other.sent == fig.sent
+                and other.start != fig.start
+                and other._.figure["unit"] == "percent"
+            ):
                 found = self._explicit_base(doc, other)
                 if found:
                     return found

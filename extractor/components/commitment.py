@@ -101,9 +101,7 @@ class CommitmentTagger(RuleComponent):
             fig._.commitment = {"level": level, "cues": [doc[c.start : c.end].text for c in used]}
 
     # -- deciding ---------------------------------------------------------------------
-    def decide(
-        self, doc: Doc, fig: Span, cues: list[Cue], parsed: bool
-    ) -> tuple[str, list[Cue]]:
+    def decide(self, doc: Doc, fig: Span, cues: list[Cue], parsed: bool) -> tuple[str, list[Cue]]:
         terms = [c for c in cues if c.rule.direction == Direction.terminate]
         real = [c for c in cues if c.level]
         level, used = None, []
@@ -198,7 +196,10 @@ class CommitmentTagger(RuleComponent):
         is a commitment; a level that a verb of spending reports in the past or present
         simple ('spent', 'spends', 'stands at', 'had doubled') is a statement."""
         tok: Token = fig.root
-        if tok.dep_ in ("compound", "nmod", "amod", "nummod") and tok.head.pos_ in ("NOUN", "PROPN"):
+        if tok.dep_ in ("compound", "nmod", "amod", "nummod") and tok.head.pos_ in (
+            "NOUN",
+            "PROPN",
+        ):
             return "certainty"
         for _ in range(6):
             if tok.pos_ in ("VERB", "AUX") or tok.head.i == tok.i or tok.dep_ == "relcl":

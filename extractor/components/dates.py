@@ -23,10 +23,11 @@ from extractor.components.base import RuleComponent
 MONTHS = {
     m: i
     for i, m in enumerate(
-        "january february march april may june july august september october november december".split(),
+        ["january", "february", "march", "april", "may", "june", "july", "august",
+         "september", "october", "november", "december"],
         start=1,
     )
-}
+}  # fmt: skip
 NUMBER_WORDS = {
     "a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
     "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20,
@@ -217,7 +218,11 @@ class DateFinder(RuleComponent):
             for m in pattern.finditer(doc.text):
                 value = RESOLVERS[rule.resolver](m, ctx) if ctx else None
                 found.append(
-                    (order, m.end() - m.start(), DateMatch(m.start(), m.end(), m.group(0), rule.role, value))
+                    (
+                        order,
+                        m.end() - m.start(),
+                        DateMatch(m.start(), m.end(), m.group(0), rule.role, value),
+                    )
                 )
         # Longest match first, then rule order; keep non-overlapping matches.
         found.sort(key=lambda x: (-x[1], x[0], x[2].start))
