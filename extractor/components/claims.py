@@ -72,6 +72,7 @@ class ClaimAssembler(RuleComponent):
             "propose", "recommend",
         }  # fmt: skip
         self.aliases: dict[str, str] = {}
+        self.kinds = {r.canonical: r.kind for r in self.rules.get("actors", [])}
         for r in self.rules.get("actors", []):
             for name in [r.canonical, *r.aliases]:
                 self.aliases[name.lower()] = r.canonical
@@ -296,7 +297,9 @@ class ClaimAssembler(RuleComponent):
             weight = 3.0 if ent.root.dep_ in ("nsubj", "nsubjpass", "poss") else 1.0
             counts[name] += weight if name in known else weight / 2
         if doc._.locale:
-            counts[self.canonical(doc._.locale)] += 4
+            # The article's country leads; a union or alliance (EU) only a little.
+            kind = self.kinds.get(self.canonical(doc._.locale), "country")
+            counts[self.canonical(doc._.locale)] += 4 if kind == "country" else 1
         return counts.most_common(1)[0][0] if counts else None
 
     def actor(self, doc: Doc, fig: Span) -> str | None:
