@@ -20,7 +20,7 @@ from store_support import (
     write_jsonl,
 )
 
-from extractor.store import Filters, connect, count_claims, query_claims
+from extractor.store import Filters, connect, count_claims, load_claims_file, query_claims
 from extractor.store import schema as s
 
 
@@ -32,10 +32,10 @@ def extracted(claim_extractor) -> list[tuple]:
     return pairs
 
 
-def start_loader(path: Path, db_url: str) -> subprocess.Popen:
+def start_loader(path: Path, db_url: str, *, label: str = "test") -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-c", "from extractor.cli import main; main()", "load", str(path),
-         "--db", db_url],
+         "--db", db_url, "--extractor-version", label],
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
 
@@ -57,16 +57,40 @@ def stored(db_url: str) -> tuple[list[Claim], int, int]:
 
 
 def test_store_two_loaders_on_overlapping_input(extracted, db_url, other_db_url, tmp_path):
-    claims = [c for _, cl in extracted for c in cl]
-    n_articles = len(extracted)
-    first = write_jsonl(tmp_path / "first.jsonl", [c for _, cl in extracted[:160] for c in cl])
-    second = write_jsonl(tmp_path / "second.jsonl", [c for _, cl in extracted[80:] for c in cl])
-    assert n_articles == 240
+    # Real extractor output, plus hand-made claims of 1200 more articles so that each load
+    # lasts longer than the loaders' start-up: they must overlap in time.
+    more = [(a, synthetic_claims(a)) for a in synthetic_articles(1200, prefix="many")]
+    pairs = extracted + more
+    claims = [c for _, cl in pairs for c in cl]
+    n = len(pairs)
+    assert n == 1440
+    first = write_jsonl(tmp_path / "first.jsonl", [c for _, cl in pairs[: n * 2 // 3] for c in cl])
+    second = write_jsonl(tmp_path / "second.jsonl", [c for _, cl in pairs[n // 3 :] for c in cl])
 
-    loaders = [start_loader(first, db_url), start_loader(second, db_url)]
+    loaders = [start_loader(first, db_url, label="A"), start_loader(second, db_url, label="B")]
     outputs = [p.communicate(timeout=300) for p in loaders]
     for proc, (_out, err) in zip(loaders, outputs, strict=True):
         assert proc.returncode == 0, err
+
+    # The two loads really ran at the same time: the times of the claims each one inserted
+    # overlap (the label is the extractor version each loader recorded).
+    engine = connect(db_url, create=False)
+    try:
+        with engine.connect() as conn:
+            spans = dict(
+                (row[0], row[1:])
+                for row in conn.execute(
+                    sa.select(
+                        s.claims.c.extractor_version,
+                        sa.func.min(s.claims.c.loaded_at),
+                        sa.func.max(s.claims.c.loaded_at),
+                    ).group_by(s.claims.c.extractor_version)
+                )
+            )
+    finally:
+        engine.dispose()
+    assert set(spans) == {"A", "B"}
+    assert spans["A"][0] <= spans["B"][1] and spans["B"][0] <= spans["A"][1], spans
 
     current, total, superseded = stored(db_url)
     assert len(current) == len(claims)  # no duplicates, nothing lost
@@ -75,9 +99,11 @@ def test_store_two_loaders_on_overlapping_input(extracted, db_url, other_db_url,
 
     # The same as one plain load of everything.
     everything = write_jsonl(tmp_path / "all.jsonl", claims)
-    proc = start_loader(everything, other_db_url)
-    _, err = proc.communicate(timeout=300)
-    assert proc.returncode == 0, err
+    reference = connect(other_db_url)
+    try:
+        assert load_claims_file(reference, everything).inserted == len(claims)
+    finally:
+        reference.dispose()
     assert stored(other_db_url)[0] == current
 
 
