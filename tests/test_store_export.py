@@ -29,6 +29,7 @@ from extractor.store import (
     load_claims,
     load_claims_file,
     query_claims,
+    to_dataframe,
 )
 from extractor.store.export import COLUMNS, row_schema, speaker_type
 
@@ -127,6 +128,14 @@ def test_store_export_parquet_and_dataframe(engine, tmp_path):
     assert frame["span_start"].dtype == "int64"
     assert frame["figure_value"].dtype == "float64"
     assert list(frame.loc[frame["figure_text"] == "1%", "cues"].iloc[0]) == ["hopes to"]
+
+    everything = to_dataframe(engine)
+    assert len(everything) == 9
+    assert everything["published"].dtype.kind == "M"
+    assert everything["published"].isna().sum() == 2  # the undated article's claims
+    assert export(engine, "parquet", tmp_path / "all.parquet") == 9
+    assert pd.read_parquet(tmp_path / "all.parquet")["published"].dtype.kind == "M"
+    assert frame["published"].dtype.kind == "M"
 
 
 # -- schema.org Claim JSON-LD ----------------------------------------------------------

@@ -264,7 +264,8 @@ def write_claimreview(db: sa.Engine, out: IO[str], filters: Filters | None = Non
 
 
 def to_dataframe(db: sa.Engine, filters: Filters | None = None) -> Any:
-    """The flat rows as a pandas DataFrame (needs the pandas extra)."""
+    """The flat rows as a pandas DataFrame (needs the pandas extra); `published` is
+    datetime64 (NaT when unknown), `cues` holds lists."""
     try:
         import pandas as pd
     except ImportError:
@@ -276,7 +277,9 @@ def to_dataframe(db: sa.Engine, filters: Filters | None = None) -> Any:
     for name in ("span_start", "span_end"):
         frame[name] = frame[name].astype("int64")
     frame["figure_value"] = frame["figure_value"].astype("float64")
-    frame["published"] = pd.to_datetime(frame["published"]).dt.date
+    # datetime64 whatever the rows hold (missing dates are NaT), so Parquet files of different
+    # selections share one schema.
+    frame["published"] = pd.to_datetime(frame["published"]).astype("datetime64[ns]")
     return frame
 
 
