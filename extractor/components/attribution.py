@@ -149,9 +149,10 @@ class AttributionFinder(RuleComponent):
             if (s := doc.char_span(q.start, q.end, alignment_mode="expand")) is not None
         ]
         speakers = []
+        full = self.full_names(doc)
         for fig in doc.spans.get("figures", []):
             attr = by_figure.get(fig.start_char)
-            fig._.speaker = attr.name if attr else None
+            fig._.speaker = full.get(attr.name, attr.name) if attr else None
             fig._.speaker_cue = attr.cue if attr else None
             if attr:
                 speakers.append(Span(doc, attr.start, attr.end, label="SPEAKER"))
@@ -447,6 +448,19 @@ class AttributionFinder(RuleComponent):
             if before == words and qualifier not in ("shadow", "former", "deputy", "junior"):
                 return self.full_name(doc, ent)
         return None
+
+    def full_names(self, doc: Doc) -> dict[str, str]:
+        """A surname used alone ('Brennan') → the fullest name ending in it in the article
+        ('Aoife Brennan'), so one person is one speaker."""
+        out: dict[str, str] = {}
+        for ent in doc.ents:
+            if ent.label_ != "PERSON" or len(ent) < 2:
+                continue
+            name = self.clean(ent.text)
+            last = name.split()[-1] if name else ""
+            if last and len(name) > len(out.get(last, "")):
+                out[last] = name
+        return out
 
     def full_name(self, doc: Doc, ent: Span) -> Span:
         """A surname alone ('Carney') takes the fullest earlier mention ('Mark Carney')."""
