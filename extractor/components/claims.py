@@ -58,6 +58,9 @@ class ClaimAssembler(RuleComponent):
     def compile(self) -> None:
         ctx = self.rules.get("context", [])
         self.context_rules = [(r, r.literal.lower().split()) for r in ctx]
+        self.distractor_words = {
+            r.literal.lower() for r in ctx if r.kind == "distractor" and " " not in r.literal
+        }
         self.topic_terms: list[tuple[list[str], str, float]] = []
         for r in self.rules.get("topics", []):
             for term in r.terms:
@@ -84,9 +87,18 @@ class ClaimAssembler(RuleComponent):
         default_actor = self.article_actor(doc)
         kept = []
         recent: tuple[int, str] | None = None  # (paragraph start, actor) of the last claim
+        decided: dict[int, bool] = {}  # figure start -> is it spending?
         for fig in figures:
             unit_kind = "percent" if fig._.figure["unit"] == "percent" else "money"
-            if not self.is_spending(doc, fig, unit_kind):
+            # A conversion in brackets ('$1.13bn (£600m)') and a coordinated figure ('by 9.4%
+            # and 8.1%') are read as the figure they go with.
+            leader = self.conversion_anchor(fig, figures) or self._coordinated_with(fig, figures)
+            if leader is not None and leader.start in decided:
+                spending = decided[leader.start]
+            else:
+                spending = self.is_spending(doc, fig, unit_kind)
+            decided[fig.start] = spending
+            if not spending:
                 continue
             para = doc.text.rfind("\n", 0, fig.start_char)
             actor = self.actor(doc, fig)
@@ -144,6 +156,8 @@ class ClaimAssembler(RuleComponent):
                 toks.append(list(doc[fig.end : hi]))
             for part in toks:
                 for i in self._find(words, part):
+                    if kind == "spending" and i > 0 and doc[i - 1].lower_ in self.distractor_words:
+                        continue  # 'deficit target', 'growth forecast': not spending
                     if i < fig.start:
                         d = fig.start - i - len(words) + 1
                         between = doc[i + len(words) : fig.start]
@@ -168,14 +182,25 @@ class ClaimAssembler(RuleComponent):
             return good is not None and good < bad
         if unit_kind == "percent":
             # A bare share needs some sign of spending in its sentence: a spending word, a
-            # base ('of GDP'), a commitment cue or a topic word.
+            # commitment cue or a topic word ('45% of GDP' alone may be farming's share).
             return (
                 good is not None
-                or self._explicit_base(doc, fig) is not None
                 or bool((fig._.commitment or {}).get("cues"))
                 or self.topic(doc, fig) is not None
             )
         return True
+
+    @staticmethod
+    def _coordinated_with(fig: Span, figures: list[Span]) -> Span | None:
+        """The figure this one is coordinated with ('9.4% and 8.1%', '3% or 4%')."""
+        doc = fig.doc
+        between = doc[max(fig.sent.start, fig.start - 2) : fig.start]
+        if not any(t.lower_ in ("and", "or", "to", "-", "–") for t in between):
+            return None
+        for other in figures:
+            if other.end <= fig.start and fig.start - other.end <= 2:
+                return other
+        return None
 
     def _change(self, doc: Doc, fig: Span, unit_kind: str) -> int | None:
         """'rose 5%', 'fell by 5.1%': a rate of change, not a level ('rose to 5%')."""
@@ -188,8 +213,8 @@ class ClaimAssembler(RuleComponent):
                 continue
             for i in self._find(words, before):
                 between = doc[i + len(words) : fig.start]
-                if not any(t.lower_ in ("to", "at", "of") for t in between):
-                    return fig.start - i
+                if not any(t.lower_ in ("to", "of") for t in between):
+                    return fig.start - i  # 'rose 5%', 'growing at 25%'; not 'rose to 5%' 
         return None
 
     def _cut(self, doc: Doc, fig: Span, unit_kind: str) -> int | None:
@@ -436,13 +461,24 @@ class ClaimAssembler(RuleComponent):
 
     @staticmethod
     def conversion_anchor(fig: Span, figures: list[Span]) -> Span | None:
-        """'¥1.2tn ($7.6bn)': the figure a bracketed conversion restates."""
+        """'¥1.2tn ($7.6bn)', '9.5bn kronor (£722m; $1.3bn)': the figure a bracketed
+        conversion restates (the one right before the bracket)."""
         doc = fig.doc
-        if fig.start < 2 or doc[fig.start - 1].text != "(":
+        text = doc.text
+        start = fig._.figure["start"]
+        opening = text.rfind("(", max(0, start - 40), start)
+        if opening < 0 or ")" in text[opening:start]:
             return None
+        inside = text[opening + 1 : start]
         for other in figures:
-            if other.end == fig.start - 1:
-                return other
+            o = other._.figure
+            if opening < o["start"] < start:
+                inside = inside.replace(o["text"], "")
+        if inside.strip(" ;,") or text[opening - 1 : opening] not in (" ", ""):
+            return None  # not just other conversions before it in the bracket
+        before = [f for f in figures if f._.figure["end"] <= opening]
+        if before and not text[before[-1]._.figure["end"] : opening].strip():
+            return before[-1]
         return None
 
     def on_the_act(self, d: Span) -> bool:
