@@ -214,7 +214,7 @@ class ClaimAssembler(RuleComponent):
             for i in self._find(words, before):
                 between = doc[i + len(words) : fig.start]
                 if not any(t.lower_ in ("to", "of") for t in between):
-                    return fig.start - i  # 'rose 5%', 'growing at 25%'; not 'rose to 5%' 
+                    return fig.start - i  # 'rose 5%', 'growing at 25%'; not 'rose to 5%'
         return None
 
     def _cut(self, doc: Doc, fig: Span, unit_kind: str) -> int | None:
