@@ -131,15 +131,19 @@ class CommitmentTagger(RuleComponent):
         while True:
             path.append(tok)
             # A relative clause is a claim of its own ('Sweden, which spends 3.4%'), unless
-            # it gives the cost of what it describes ('the leg, which would cost £40bn').
-            if tok.head.i == tok.i or (tok.dep_ == "relcl" and tok.lemma_ not in ("cost",)):
+            # it gives the cost of what it describes ('the leg, which would cost £40bn', 'a
+            # policy the group says would cost £1bn').
+            costs = any(t.lemma_ == "cost" for t in path)
+            if tok.head.i == tok.i or (tok.dep_ == "relcl" and not costs):
                 break
             tok = tok.head
         depth = {t.i: n for n, t in enumerate(path)}
+        own_clause: set[int] = set()  # '£14.5bn the government has committed'
         for child in fig.root.children:
             if child.dep_ in ("relcl", "acl") and child.i > fig.root.i:
                 for t in child.subtree:
-                    depth.setdefault(t.i, 0)  # '£14.5bn the government has committed'
+                    depth.setdefault(t.i, 0)
+                    own_clause.add(t.i)
         for t in path:
             for child in t.children:
                 adverbial = child.dep_ in ("advmod", "neg", "npadvmod") or (
@@ -151,10 +155,11 @@ class CommitmentTagger(RuleComponent):
         for c in cues:
             if c.rule.priority >= 100:
                 continue  # sentence-wide conditions are applied separately
-            if c.rule.direction == Direction.forward and c.start >= fig.start:
-                continue
-            if c.rule.direction == Direction.backward and c.end <= fig.start:
-                continue
+            if c.start not in own_clause:
+                if c.rule.direction == Direction.forward and c.start >= fig.start:
+                    continue
+                if c.rule.direction == Direction.backward and c.end <= fig.start:
+                    continue
             hits = [depth[i] for i in range(c.start, c.end) if i in depth]
             if hits and not (c.start <= fig.start < c.end):
                 on_path.append((min(hits), c))
