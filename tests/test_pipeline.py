@@ -1,0 +1,63 @@
+"""The Extractor: model choice, streaming order, long articles in chunks."""
+
+import warnings
+
+import pytest
+
+from extractor.errors import ModelError
+from extractor.models import Article
+from extractor.pipeline import BlankModelWarning, Extractor, load_model
+
+PARAGRAPH = (
+    "The ministry will spend £{n}bn on new rail lines in the north by 2030, officials said. "
+    "Unemployment fell to 4.{n}% in the spring."
+)
+
+
+def test_pipeline_long_article_is_chunked_with_offsets_kept(blank_extractor):
+    text = "\n\n".join(PARAGRAPH.format(n=n) for n in range(1, 40))
+    article = Article(id="long", text=text, published="2025-01-01")
+    whole = blank_extractor.extract(article)
+    chunked = Extractor("blank")
+    chunked.max_chars = 600  # far below the text's length: many chunks
+    assert len(text) > 5 * chunked.max_chars
+    parts = chunked.extract(article)
+    assert len(parts) == 39
+    assert [(c.span, c.figure.value) for c in parts] == [(c.span, c.figure.value) for c in whole]
+    for claim in parts:
+        start, end = claim.span
+        assert text[start:end] == claim.figure.text
+
+
+def test_pipeline_pipe_streams_in_input_order(blank_extractor):
+    articles = [
+        Article(id=f"a{n}", text=PARAGRAPH.format(n=n), published="2025-01-01") for n in range(1, 8)
+    ]
+    out = list(blank_extractor.pipe(iter(articles), batch_size=3))
+    assert [a.id for a, _ in out] == [a.id for a in articles]
+    assert all(len(claims) == 1 for _, claims in out)
+
+
+def test_pipeline_unknown_model_is_a_clear_error():
+    with pytest.raises(ModelError, match="cannot load spaCy pipeline 'no_such_pipeline_xyz'"):
+        load_model("no_such_pipeline_xyz")
+
+
+def test_pipeline_falls_back_to_blank_with_one_warning(monkeypatch):
+    from extractor import pipeline
+
+    monkeypatch.setattr(pipeline, "DEFAULT_MODELS", ("no_such_pipeline_a", "no_such_pipeline_b"))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        nlp = load_model(None)
+    assert nlp.pipe_names == ["sentencizer"]
+    blank = [w for w in caught if issubclass(w.category, BlankModelWarning)]
+    assert len(blank) == 1
+    assert "no trained English pipeline installed" in str(blank[0].message)
+
+
+def test_pipeline_blank_model_still_reads_figures_and_dates(blank_extractor):
+    article = Article(id="b", text=PARAGRAPH.format(n=2), published="2025-01-01")
+    (claim,) = blank_extractor.extract(article)
+    assert (claim.figure.value, claim.figure.unit) == (2e9, "GBP")
+    assert claim.timeframe.deadline == "2030"
