@@ -9,7 +9,7 @@ n_process>1 need no custom encoders). `Doc._.claims` builds the pydantic Claims.
 """
 
 from spacy.language import Language
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc, Span, Token
 
 COMPONENTS = (
     "newsclaims_paragraphs",
@@ -115,6 +115,14 @@ def paragraph_boundaries(doc: Doc) -> Doc:
         if "\n" in prev.text or "\n" in prev.whitespace_:
             tok.is_sent_start = True
     return doc
+
+
+def finite_relative_clause(tok: Token) -> bool:
+    """Is `tok` the verb of a finite relative clause ('which spends 3.4%', 'the £40bn it
+    would cost')? Infinitival ones ('the package to reach ¥3tn') carry their head's stance."""
+    return tok.dep_ == "relcl" and not any(
+        c.dep_ == "aux" and c.lower_ == "to" for c in tok.children
+    )
 
 
 def _import_factories() -> None:

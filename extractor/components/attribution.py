@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
+from extractor.components import finite_relative_clause
 from extractor.components.base import RuleComponent
 
 OPEN_Q = "“„«"
@@ -200,11 +201,11 @@ class AttributionFinder(RuleComponent):
             if tok.idx in quote_of:
                 continue
             kind = self.kind(tok)
-            if kind == "report" and not (tok.dep_ == "relcl" and refused_above):
+            if kind == "report" and not (finite_relative_clause(tok) and refused_above):
                 attr = self.subject_of(doc, tok, parsed, exclude=fig)
                 if attr:
                     return attr
-            if tok.dep_ == "relcl":
+            if finite_relative_clause(tok):
                 if not refused_above:
                     break
                 # The cost of what was refused belongs to the one refusing.
@@ -223,7 +224,7 @@ class AttributionFinder(RuleComponent):
         trailing = self.trailing(doc, fig, quote_of)
         if trailing:
             return trailing
-        if any(t.dep_ == "relcl" for t in path):
+        if any(finite_relative_clause(t) for t in path):
             return None
         for tok in reversed(path):
             if tok.idx not in quote_of and self.kind(tok) in ("commit", "refuse"):

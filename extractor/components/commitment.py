@@ -20,6 +20,7 @@ from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span, Token
 
+from extractor.components import finite_relative_clause
 from extractor.components.base import RuleComponent
 from extractor.rules import CueRule, Direction
 
@@ -108,6 +109,10 @@ class CommitmentTagger(RuleComponent):
         if parsed:
             level, used = self._governing(doc, fig, real)
         if level is None:
+            # Inside a relative clause only its own words count ('…, which now stands at 2%').
+            relcl = self._relative_clause(fig) if parsed else None
+            if relcl is not None:
+                real = [c for c in real if relcl[0] <= c.start and c.end <= relcl[1]]
             near = self._nearest(fig, real, terms)
             if near is not None:
                 level, used = near.level, [near]
@@ -134,7 +139,7 @@ class CommitmentTagger(RuleComponent):
             # it gives the cost of what it describes ('the leg, which would cost £40bn', 'a
             # policy the group says would cost £1bn').
             costs = any(t.lemma_ == "cost" for t in path)
-            if tok.head.i == tok.i or (tok.dep_ == "relcl" and not costs):
+            if tok.head.i == tok.i or (finite_relative_clause(tok) and not costs):
                 break
             tok = tok.head
         depth = {t.i: n for n, t in enumerate(path)}
@@ -174,6 +179,16 @@ class CommitmentTagger(RuleComponent):
                 level, used = c.level, [*used, c]
         return level, used
 
+    @staticmethod
+    def _relative_clause(fig: Span) -> tuple[int, int] | None:
+        """The token range of the relative clause the figure sits in, if any."""
+        tok: Token = fig.root
+        while tok.head.i != tok.i:
+            if finite_relative_clause(tok):
+                return tok.left_edge.i, tok.right_edge.i + 1
+            tok = tok.head
+        return None
+
     def _nearest(self, fig: Span, cues: list[Cue], terms: list[Cue]) -> Cue | None:
         best: tuple[int, int, Cue] | None = None
         for c in cues:
@@ -207,7 +222,7 @@ class CommitmentTagger(RuleComponent):
         ):
             return "certainty"
         for _ in range(6):
-            if tok.pos_ in ("VERB", "AUX") or tok.head.i == tok.i or tok.dep_ == "relcl":
+            if tok.pos_ in ("VERB", "AUX") or tok.head.i == tok.i or finite_relative_clause(tok):
                 break
             tok = tok.head
         if tok.pos_ not in ("VERB", "AUX"):
