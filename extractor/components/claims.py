@@ -88,6 +88,8 @@ class ClaimAssembler(RuleComponent):
         kept = []
         recent: tuple[int, str] | None = None  # (paragraph start, actor) of the last claim
         decided: dict[int, bool] = {}  # figure start -> is it spending?
+        topics: dict[int, str] = {}
+        recent_topic: tuple[int, str] | None = None
         for fig in figures:
             unit_kind = "percent" if fig._.figure["unit"] == "percent" else "money"
             # A conversion in brackets ('$1.13bn (£600m)') and a coordinated figure ('by 9.4%
@@ -106,9 +108,17 @@ class ClaimAssembler(RuleComponent):
                 recent = (para, actor)
             elif recent and recent[0] == para:
                 actor = recent[1]  # the paragraph is still about the same spender
+            topic = self.topic(doc, fig)
+            if leader is not None and leader.start in topics:
+                topic = topics[leader.start]  # '₹12.2 lakh crore, or 3.1 per cent of GDP'
+            elif topic is None and recent_topic and recent_topic[0] == para:
+                topic = recent_topic[1]  # 'The fund, worth €500bn': the paragraph's purpose
+            topic = topic or default_topic
+            topics[fig.start] = topic
+            recent_topic = (para, topic)
             info = {
                 "base": self.base(doc, fig, unit_kind),
-                "topic": self.topic(doc, fig) or default_topic,
+                "topic": topic,
                 "actor": actor or default_actor,
             }
             kept.append((fig, info))
@@ -292,10 +302,23 @@ class ClaimAssembler(RuleComponent):
                     dist = fig.start - pos if pos < fig.start else pos - fig.end + 1
                     if toks[i].ent_type_ in ("ORG", "PERSON", "FAC", "WORK_OF_ART"):
                         dist *= 2  # 'Institute for Economic Research' names, not a purpose
+                    if self._in_source_phrase(toks[i]):
+                        dist *= 3  # '12bn from its infrastructure fund into climate': the source
                     score = dist / weight
                     if best is None or score < best[0]:
                         best = (score, topic)
         return best[1] if best else None
+
+    @staticmethod
+    def _in_source_phrase(tok: Token) -> bool:
+        """Is the word inside a 'from …' phrase (where money comes from, not what it is for)?"""
+        for _ in range(4):
+            if tok.dep_ == "pobj" and tok.head.lower_ == "from":
+                return True
+            if tok.head.i == tok.i:
+                return False
+            tok = tok.head
+        return False
 
     def article_topic(self, doc: Doc, figures: Iterable[Span]) -> str:
         counts: Counter[str] = Counter()
