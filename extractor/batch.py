@@ -431,6 +431,7 @@ def _process(
 ) -> None:
     from tqdm import tqdm
 
+    from extractor.distributed import pipe_articles
     from extractor.ingest.clean import CleanerPool
     from extractor.ingest.fetch import Fetcher
 
@@ -534,8 +535,10 @@ def _process(
                     yield outcome
 
         try:
-            for _article, claims in extractor.pipe(
-                articles(), batch_size=batch_size, n_process=n_process
+            # The same NLP step as every other engine (extractor.distributed), so `run` and
+            # `run --engine dask` give the same claims for the same articles.
+            for _article, claims in pipe_articles(
+                articles(), extractor=extractor, batch_size=batch_size, n_process=n_process
             ):
                 key = keys.popleft()
                 text = "".join(c.model_dump_json() + "\n" for c in claims)

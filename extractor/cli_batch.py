@@ -70,11 +70,32 @@ def run_command(
     extraction_timeout: Annotated[
         float | None, typer.Option(min=0.1, help="Cleaning time limit per page (seconds).")
     ] = None,
-    workers: Annotated[int | None, typer.Option(min=1, help="Fetching threads.")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Fetching threads; with --engine dask: worker processes of the local cluster "
+            "(default: one per core).",
+        ),
+    ] = None,
     progress: Annotated[
         bool | None,
         typer.Option("--progress/--no-progress", help="Progress bar (default: if a terminal)."),
     ] = None,
+    engine: Annotated[
+        str,
+        typer.Option(
+            help="'local': this process (resumable ledger); 'dask': partitions on a Dask "
+            "cluster (needs newsclaims[dask]), see docs/scale-out.md.",
+        ),
+    ] = "local",
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="Dask scheduler address (tcp://host:8786); default: a local cluster."),
+    ] = None,
+    partition_size: Annotated[
+        int, typer.Option(min=1, help="Articles per Dask task and its shard (--engine dask).")
+    ] = 100,
 ) -> None:
     """Fetch, clean and extract claims from many articles; resumable and safe.
 
@@ -87,6 +108,20 @@ def run_command(
 
     since_date = _date(since, "--since")
     published_date = _date(published, "--published")
+    if engine not in ("local", "dask"):
+        typer.echo(f"--engine: {engine!r} is not one of 'local', 'dask'", err=True)
+        raise typer.Exit(EXIT_ERROR)
+    if engine == "local" and scheduler:
+        typer.echo("--scheduler needs --engine dask", err=True)
+        raise typer.Exit(EXIT_ERROR)
+    if engine == "dask" and n_process > 1:
+        typer.echo(
+            "--n-process is for the local engine; use --workers with --engine dask", err=True
+        )
+        raise typer.Exit(EXIT_ERROR)
+    if engine == "local" and (output / "dask-ledger.sqlite").exists():
+        typer.echo(f"{output}: holds a run of --engine dask; rerun it with --engine dask", err=True)
+        raise typer.Exit(EXIT_ERROR)
     try:
         settings = load_settings(
             settings_file,
@@ -95,21 +130,39 @@ def run_command(
             max_bytes=max_bytes,
             read_timeout=timeout,
             extraction_timeout=extraction_timeout,
-            fetch_workers=workers,
+            fetch_workers=workers if engine == "local" else None,
         )
-        summary = run(
-            sources,
-            output,
-            settings=settings,
-            model=model,
-            n_process=n_process,
-            batch_size=batch_size,
-            since=since_date,
-            published=published_date,
-            shard_size=shard_size,
-            retry_failed=retry_failed,
-            progress=progress,
-        )
+        if engine == "dask":
+            from extractor.distributed import run_dask
+
+            summary = run_dask(
+                sources,
+                output,
+                settings=settings,
+                model=model,
+                scheduler=scheduler,
+                workers=workers,
+                partition_size=partition_size,
+                batch_size=batch_size,
+                since=since_date,
+                published=published_date,
+                retry_failed=retry_failed,
+                progress=progress,
+            )
+        else:
+            summary = run(
+                sources,
+                output,
+                settings=settings,
+                model=model,
+                n_process=n_process,
+                batch_size=batch_size,
+                since=since_date,
+                published=published_date,
+                shard_size=shard_size,
+                retry_failed=retry_failed,
+                progress=progress,
+            )
     except NewsclaimsError as e:
         typer.echo(f"error: {e}", err=True)
         raise typer.Exit(EXIT_ERROR) from None
