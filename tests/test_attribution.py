@@ -3,7 +3,7 @@ attributions, pronouns and anonymous sources; quotation pairing without a model.
 
 import pytest
 
-from extractor.components.attribution import AttributionFinder
+from extractor.components.quotes import find_quotes
 
 SPEAKERS = [
     (
@@ -95,11 +95,11 @@ def test_attribution_refusal_owns_the_cost_it_rules_out(claims_of):
     ],
 )
 def test_attribution_quotes_are_paired_without_failing(text, quotes):
-    found = AttributionFinder.quotes(text)
+    found = find_quotes(text)
     assert [text[q.start : q.end] for q in found] == quotes
 
 
 def test_attribution_multi_paragraph_quote_is_one_group():
     text = "“Part one.\n\n“Part two,” he said."
-    groups = {q.group for q in AttributionFinder.quotes(text)}
+    groups = {q.group for q in find_quotes(text)}
     assert len(groups) == 1

@@ -5,56 +5,36 @@ compatible named speaker before them; anonymous sources keep the text's words.
 
 Reads doc.spans["figures"]; writes doc.spans["quotes"], doc.spans["speakers"], and on each
 figure Span._.speaker (a name or None) and Span._.speaker_cue. Rules:
-patterns/attribution.jsonl.
-
-Quotation marks are paired by direction (“ ”), and straight quotes by alternation within a
-paragraph; a paragraph that ends inside a quote continues it when the next paragraph opens
-with a quote mark (the news convention), and closes it otherwise — unlike textacy, an odd
-number of marks never fails the whole document.
+patterns/attribution.jsonl. Quotations are paired in quotes.py; names, titles and genders are
+read in names.py.
 """
 
-import itertools
-import re
 from dataclasses import dataclass
+from itertools import pairwise
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
 from extractor.components import finite_relative_clause
 from extractor.components.base import RuleComponent
+from extractor.components.names import (
+    PRONOUNS,
+    SUBJECTS,
+    clean,
+    full_name,
+    full_names,
+    genders,
+    mention,
+    noun_run,
+)
+from extractor.components.quotes import Quote, find_quotes
 
-OPEN_Q = "“„«"
-CLOSE_Q = "”»"
-STRAIGHT_Q = '"'
-SUBJECTS = ("nsubj", "nsubjpass", "csubj")
 # Words that open a clause of its own: a speech verb after them is no trailing attribution.
 CLAUSE_OPENERS = {"and", "but", "though", "although", "while", "whereas", "as", "because",
                   "which", "who", "that", "when", "after", "before", "since", "if"}  # fmt: skip
-# Titles that name one person ('the Health Secretary').
-ROLE_TITLES = {"minister", "secretary", "chancellor", "president", "premier", "governor",
-               "mayor", "commissioner", "treasurer", "spokesman", "spokeswoman"}  # fmt: skip
 # Nouns for a piece of evidence rather than its author ('an analysis by X').
 SOURCE_NOUNS = {"analysis", "report", "study", "estimate", "estimates", "figures", "data",
                 "calculations", "survey", "review", "research", "assessment"}  # fmt: skip
-# Subject nouns whose 'of'/'at' phrase says who they are ('a group of lawmakers').
-GROUP_NOUNS = {"group", "number", "coalition", "panel", "team", "body", "sources", "source"}
-PRONOUNS = {
-    "he": "PERSON", "she": "PERSON", "him": "PERSON", "her": "PERSON",
-    "it": "ORG", "they": "GROUP", "we": "QUOTE", "i": "QUOTE",
-}  # fmt: skip
-TITLES = re.compile(
-    r"^(?:(?:the|former|then|new|acting|shadow|deputy|prime|minister|secretary|president|"
-    r"chancellor|premier|treasurer|commissioner|mr|mrs|ms|dr|sir|dame|lord|lady|general|senator|"
-    r"governor|mayor)\.?\s+)+",
-    re.I,
-)
-
-
-@dataclass(frozen=True)
-class Quote:
-    start: int  # character offsets
-    end: int
-    group: int  # segments of one multi-paragraph quotation share a group
 
 
 @dataclass(frozen=True)
@@ -80,41 +60,8 @@ class AttributionFinder(RuleComponent):
         self.not_speaker = {r.literal.lower() for r in rows if r.kind == "not_a_speaker"}
 
     # -- quotations ----------------------------------------------------------------------
-    @staticmethod
-    def quotes(text: str) -> list[Quote]:
-        found: list[Quote] = []
-        group = 0
-        open_at: int | None = None
-        paragraphs = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text)]
-        for n, (ps, pe) in enumerate(paragraphs):
-            i = ps
-            if open_at is not None:
-                open_at = ps  # a quotation carried over from the previous paragraph
-            while i < pe:
-                ch = text[i]
-                if ch in OPEN_Q and open_at is None:
-                    open_at = i
-                elif ch in OPEN_Q and open_at is not None and i == ps:
-                    pass  # re-opening mark of a continued quotation
-                elif (ch in CLOSE_Q or ch == STRAIGHT_Q) and open_at is not None:
-                    if not (ch == STRAIGHT_Q and i == ps):
-                        found.append(Quote(open_at, i + 1, group))
-                        group += 1
-                        open_at = None
-                elif ch == STRAIGHT_Q and open_at is None:
-                    open_at = i
-                i += 1
-            if open_at is not None:
-                nxt = paragraphs[n + 1][0] if n + 1 < len(paragraphs) else None
-                found.append(Quote(open_at, pe, group))
-                if nxt is None or text[nxt] not in OPEN_Q + STRAIGHT_Q:
-                    group += 1
-                    open_at = None
-        return found
-
-    # -- matching ------------------------------------------------------------------------
     def match(self, doc: Doc) -> tuple[list[Quote], dict[int, Attribution | None]]:
-        quotes = self.quotes(doc.text)
+        quotes = find_quotes(doc.text)
         quote_of = {}  # char offset -> quote
         for q in quotes:
             quote_of.update(dict.fromkeys(range(q.start, q.end), q))
@@ -150,7 +97,7 @@ class AttributionFinder(RuleComponent):
             if (s := doc.char_span(q.start, q.end, alignment_mode="expand")) is not None
         ]
         speakers = []
-        full = self.full_names(doc)
+        full = full_names(doc)
         for fig in doc.spans.get("figures", []):
             attr = by_figure.get(fig.start_char)
             fig._.speaker = full.get(attr.name, attr.name) if attr else None
@@ -231,14 +178,14 @@ class AttributionFinder(RuleComponent):
                 attr = self.subject_of(doc, tok, parsed, committing=True, exclude=fig)
                 if attr:
                     return attr
-        for below, tok in itertools.pairwise(path[:4]):
+        for below, tok in pairwise(path[:4]):
             if below.lower_ not in ("for", "of", "to"):
                 continue  # 'Trump's call for $1.5 trillion', not every figure near a call
             if tok.pos_ in ("NOUN", "PROPN") and tok.lemma_.lower() in self.nominal:
                 owner = next((c for c in tok.children if c.dep_ == "poss"), None)
                 if owner is not None and owner.lower_ not in PRONOUNS:
-                    span = self.mention(doc, owner)
-                    return Attribution(self.clean(span.text), tok.text, span.start, span.end)
+                    span = mention(doc, owner)
+                    return Attribution(clean(span.text), tok.text, span.start, span.end)
         return None
 
     def trailing(self, doc: Doc, fig: Span, quote_of: dict) -> Attribution | None:
@@ -258,12 +205,12 @@ class AttributionFinder(RuleComponent):
                 continue  # 'and the coalition has said …' is another clause, not an attribution
             names = [e for e in doc.ents if e.label_ == "PERSON" and lo <= e.start and e.end <= v.i]
             if names:
-                full = self.full_name(doc, names[-1])
-                return Attribution(self.clean(full.text), v.text, full.start, full.end)
+                full = full_name(doc, names[-1])
+                return Attribution(clean(full.text), v.text, full.start, full.end)
             after = [e for e in doc.ents if e.label_ == "PERSON" and e.start in (v.i + 1, v.i + 2)]
             if after and doc[v.i - 1].text == ",":
-                full = self.full_name(doc, after[0])
-                return Attribution(self.clean(full.text), v.text, full.start, full.end)
+                full = full_name(doc, after[0])
+                return Attribution(clean(full.text), v.text, full.start, full.end)
             prev = doc[v.i - 1]
             if prev.lower_ in PRONOUNS and PRONOUNS[prev.lower_] != "QUOTE":
                 resolved = self.resolve_pronoun(doc, prev)
@@ -271,8 +218,8 @@ class AttributionFinder(RuleComponent):
                     return Attribution(resolved[0], v.text, resolved[1], resolved[2])
             subj = next((c for c in v.children if c.dep_ in SUBJECTS), None)
             if subj is not None and subj.i > fig.end:
-                span = self.mention(doc, subj)
-                return Attribution(self.clean(span.text), v.text, span.start, span.end)
+                span = mention(doc, subj)
+                return Attribution(clean(span.text), v.text, span.start, span.end)
         return None
 
     @staticmethod
@@ -312,7 +259,7 @@ class AttributionFinder(RuleComponent):
             n = len(phrase)
             for i in range(len(words) - n):
                 if words[i : i + n] == phrase:
-                    span = self._noun_run(doc, sent.start + i + n, sent.end)
+                    span = noun_run(doc, sent.start + i + n, sent.end)
                     if span is None:
                         continue
                     nxt = doc[span.end] if span.end < sent.end else None
@@ -321,30 +268,16 @@ class AttributionFinder(RuleComponent):
                         and nxt.lower_ in ("by", "from", "of")
                         and (span.root.lower_ in SOURCE_NOUNS)
                     ):
-                        behind = self._noun_run(doc, span.end + 1, sent.end)
+                        behind = noun_run(doc, span.end + 1, sent.end)
                         if behind is not None:
                             span = behind
-                    return Attribution(
-                        self.clean(span.text), " ".join(phrase), span.start, span.end
-                    )
+                    return Attribution(clean(span.text), " ".join(phrase), span.start, span.end)
         for i, tok in enumerate(sent):
             if tok.lower_ == "by" and i + 1 < len(sent):
-                span = self._noun_run(doc, tok.i + 1, sent.end)
+                span = noun_run(doc, tok.i + 1, sent.end)
                 if span is not None and span[-1].lower_ in SOURCE_NOUNS:
-                    return Attribution(self.clean(span.text), "by", span.start, span.end)
+                    return Attribution(clean(span.text), "by", span.start, span.end)
         return None
-
-    def _noun_run(self, doc: Doc, start: int, limit: int) -> Span | None:
-        end = start
-        while end < limit and (
-            doc[end].pos_ in ("PROPN", "NOUN", "ADJ", "DET", "PART", "NUM")
-            or doc[end].is_title
-            or doc[end].lower_ in ("of", "'s", "and")
-        ):
-            end += 1
-        while end > start and doc[end - 1].lower_ in ("of", "and", "'s"):
-            end -= 1
-        return doc[start:end] if end > start else None
 
     def subject_of(
         self,
@@ -387,10 +320,10 @@ class AttributionFinder(RuleComponent):
                 return None
             name, s, e = resolved
             return Attribution(name, verb.text, s, e)
-        span = self.mention(doc, subj)
+        span = mention(doc, subj)
         if committing and not self.is_agent(span, strict=strict):
             return None
-        text = self.clean(span.text)
+        text = clean(span.text)
         if not text or text.lower() in self.not_speaker:
             return None
         return Attribution(text, verb.text, span.start, span.end)
@@ -405,74 +338,6 @@ class AttributionFinder(RuleComponent):
         head = span.root.lemma_.lower()
         return head in self.anonymous or span.root.lower_ in self.anonymous
 
-    def mention(self, doc: Doc, tok: Token) -> Span:
-        """The name or noun phrase of a subject token, without relative clauses. A title
-        with a name in apposition ('The Railway Minister, Sunil Bhatt,') gives the name, and
-        a bare title takes the name it is given elsewhere ('Defence Minister Anita D.')."""
-        appos = next(
-            (c for c in tok.children if c.dep_ == "appos" and c.ent_type_ == "PERSON"), None
-        )
-        if appos is not None:
-            tok = appos
-        if tok.ent_type_:
-            for ent in doc.ents:
-                if ent.start <= tok.i < ent.end:
-                    if ent.label_ == "PERSON":
-                        return self.full_name(doc, ent)
-                    break
-        left = tok.left_edge.i
-        # Keep compounds, adjectives and possessives; drop determiners at the edge.
-        while left < tok.i and doc[left].dep_ in ("det", "punct", "cc", "predet"):
-            left += 1
-        right = tok.i + 1
-        if tok.lower_ in GROUP_NOUNS:
-            of = next((c for c in tok.rights if c.lower_ in ("of", "at")), None)
-            if of is not None:
-                right = of.right_edge.i + 1
-        span = doc[left:right]
-        persons = [e for e in span.ents if e.label_ == "PERSON"]
-        if persons:
-            return self.full_name(doc, persons[-1])
-        return self.titled(doc, span) or span
-
-    def titled(self, doc: Doc, span: Span) -> Span | None:
-        """The person a bare title names ('Defence minister' → 'Anita Desrosiers')."""
-        words = [t.lower_ for t in span if not t.is_punct]
-        if not words or words[-1] not in ROLE_TITLES:
-            return None
-        n = len(words)
-        for ent in doc.ents:
-            if ent.label_ != "PERSON" or ent.start < n:
-                continue
-            before = [t.lower_ for t in doc[ent.start - n : ent.start]]
-            qualifier = doc[ent.start - n - 1].lower_ if ent.start > n else ""
-            if before == words and qualifier not in ("shadow", "former", "deputy", "junior"):
-                return self.full_name(doc, ent)
-        return None
-
-    def full_names(self, doc: Doc) -> dict[str, str]:
-        """A surname used alone ('Brennan') → the fullest name ending in it in the article
-        ('Aoife Brennan'), so one person is one speaker."""
-        out: dict[str, str] = {}
-        for ent in doc.ents:
-            if ent.label_ != "PERSON" or len(ent) < 2:
-                continue
-            name = self.clean(ent.text)
-            last = name.split()[-1] if name else ""
-            if last and len(name) > len(out.get(last, "")):
-                out[last] = name
-        return out
-
-    def full_name(self, doc: Doc, ent: Span) -> Span:
-        """A surname alone ('Carney') takes the fullest earlier mention ('Mark Carney')."""
-        if len(ent) > 1:
-            return ent
-        last = ent.text
-        for other in doc.ents:
-            if other.label_ == "PERSON" and len(other) > 1 and other[-1].text == last:
-                return other
-        return ent
-
     def resolve_pronoun(self, doc: Doc, pron: Token) -> tuple[str, int, int] | None:
         """A pronoun's speaker: the subject of a reporting verb above it in the same sentence
         ('Executives said they expected…'), else the nearest earlier compatible name, people
@@ -486,56 +351,26 @@ class AttributionFinder(RuleComponent):
             if self.kind(tok) == "report":
                 subj = next((c for c in tok.children if c.dep_ in SUBJECTS), None)
                 if subj is not None and subj.lower_ not in PRONOUNS and subj.i < pron.i:
-                    span = self.mention(doc, subj)
-                    return self.clean(span.text), span.start, span.end
+                    span = mention(doc, subj)
+                    return clean(span.text), span.start, span.end
         earlier = [e for e in doc.ents if e.end <= pron.i and pron.i - e.end <= 150]
         if kind == "PERSON":
             want = "f" if pron.lower_ in ("she", "her") else "m"
-            genders = self.genders(doc)
+            known = genders(doc)
             people = [
                 e for e in earlier
-                if e.label_ == "PERSON" and genders.get(self.full_name(doc, e).text, want) == want
+                if e.label_ == "PERSON" and known.get(full_name(doc, e).text, want) == want
             ]  # fmt: skip
             subjects = [e for e in people if e.root.dep_ in SUBJECTS]
             for group in (subjects[-1:], people[-1:]):
                 if group:
-                    full = self.full_name(doc, group[0])
-                    return self.clean(full.text), full.start, full.end
+                    full = full_name(doc, group[0])
+                    return clean(full.text), full.start, full.end
             return None
         for ent in reversed(earlier):
             if ent.label_ in ("ORG", "GPE", "NORP"):
-                return self.clean(ent.text), ent.start, ent.end
+                return clean(ent.text), ent.start, ent.end
         return None
-
-    def genders(self, doc: Doc) -> dict[str, str]:
-        """Whom 'he' and 'she' can mean: a person's gender from a title ('Ms Reeves') or
-        from the first he/she that follows their first mention before anyone else's."""
-        cached = doc.user_data.get("newsclaims_genders")
-        if cached is not None:
-            return cached
-        out: dict[str, str] = {}
-        people = [e for e in doc.ents if e.label_ == "PERSON"]
-        for n, ent in enumerate(people):
-            name = self.full_name(doc, ent).text
-            title = doc[ent.start - 1].lower_.rstrip(".") if ent.start else ""
-            if title in ("ms", "mrs", "miss", "dame", "lady"):
-                out[name] = "f"
-                continue
-            if title in ("mr", "sir", "lord"):
-                out[name] = "m"
-                continue
-            if name in out:
-                continue
-            stop = people[n + 1].start if n + 1 < len(people) else len(doc)
-            for tok in doc[ent.end : min(stop, ent.end + 60)]:
-                if tok.lower_ in ("he", "his", "him"):
-                    out[name] = "m"
-                    break
-                if tok.lower_ in ("she", "her", "hers"):
-                    out[name] = "f"
-                    break
-        doc.user_data["newsclaims_genders"] = out
-        return out
 
     def adjacent_name(self, doc: Doc, verb: Token) -> Attribution | None:
         """No parser: the capitalised words right before (or after) the speech verb."""
@@ -544,13 +379,13 @@ class AttributionFinder(RuleComponent):
             i -= 1
         if i + 1 < verb.i:
             span = doc[i + 1 : verb.i]
-            return Attribution(self.clean(span.text), verb.text, span.start, span.end)
+            return Attribution(clean(span.text), verb.text, span.start, span.end)
         j = verb.i + 1
         while j < len(doc) and doc[j].is_title:
             j += 1
         if j > verb.i + 1:
             span = doc[verb.i + 1 : j]
-            return Attribution(self.clean(span.text), verb.text, span.start, span.end)
+            return Attribution(clean(span.text), verb.text, span.start, span.end)
         return None
 
     def quote_attribution(
@@ -589,14 +424,6 @@ class AttributionFinder(RuleComponent):
             if attr is not None:
                 return attr
         return None
-
-    @staticmethod
-    def clean(text: str) -> str:
-        text = re.sub(r"\s+", " ", text).strip(" ,.:;\"'“”‘’")
-        text = re.sub(r"['’]s$", "", text)
-        stripped = TITLES.sub("", text)
-        # Keep a title when nothing else is left ('the spokesman', 'Prime minister').
-        return stripped if stripped and stripped[0].isupper() else text
 
 
 @Language.factory(
