@@ -1,0 +1,149 @@
+"""The candidate prefilter and the fast Extractor path: same claims as the full pipeline."""
+
+import json
+import multiprocessing
+from pathlib import Path
+
+import pytest
+
+from extractor.errors import InputError
+from extractor.models import Article
+from extractor.prefilter import PAD_WORDS, figure_starts, region
+
+ROOT = Path(__file__).resolve().parents[1]
+BBC = ROOT.parent / "shared" / "external" / "bbc.jsonl"
+
+TEXT = (
+    "Ministers met in Leeds on Monday to discuss the railways and the weather.\n\n"
+    "The Transport Secretary, Ann Marsh, said the government would spend £4bn on new lines "
+    "by 2030.\n\n"
+    "Critics said the plan came too late for the towns that had lost their stations decades "
+    "ago and would not help commuters this winter.\n\n"
+    "The weather was cold."
+)
+
+
+def fixture_articles() -> list[Article]:
+    out = []
+    for gold in sorted((ROOT / "fixtures" / "articles").glob("*.json")):
+        data = json.loads(gold.read_text())
+        text = (gold.parent / data["text"]).read_text()
+        out.append(Article(id=data["id"], text=text, published=data.get("published")))
+    return out
+
+
+def claims_json(pairs) -> list[list[dict]]:
+    return [[c.model_dump(mode="json") for c in claims] for _, claims in pairs]
+
+
+def test_prefilter_region_keeps_offsets_and_blanks_the_rest():
+    starts = [TEXT.index("£4bn")]
+    r = region(TEXT, starts)
+    assert len(r.text) == len(TEXT)
+    assert r.text.count("\n") == TEXT.count("\n")
+    assert len(r.spans) == 1
+    (s, e) = r.spans[0]
+    assert r.text[s:e] == TEXT[s:e]
+    assert r.text[starts[0] : starts[0] + 4] == "£4bn"
+    # The whole figure paragraph, the last PAD_WORDS words before and the first after.
+    before = TEXT.split("\n\n")[0].split()
+    after = TEXT.split("\n\n")[2].split()
+    kept = r.text.split()
+    assert kept[:PAD_WORDS] == before[-PAD_WORDS:]
+    assert kept[-PAD_WORDS:] == after[:PAD_WORDS]
+    assert "weather" not in r.text.split("\n\n")[-1]
+    assert set(r.text[:s]) <= {" ", "\n"} and set(r.text[e:]) <= {" ", "\n"}
+
+
+def test_prefilter_region_merges_neighbouring_paragraphs():
+    text = "A paid 5% more.\n\nB paid 6% more.\n\nNothing here at all."
+    r = region(text, [text.index("5%"), text.index("6%")])
+    assert len(r.spans) == 1
+    assert r.text.startswith("A paid 5% more.\n\nB paid 6% more.\n\nNothing here at all")
+
+
+def test_prefilter_figures_come_from_the_figures_component(blank_extractor):
+    figures = blank_extractor.nlp.get_pipe("newsclaims_figures")
+    assert figure_starts(TEXT, figures) == [TEXT.index("£4bn")]
+    assert figure_starts("No figures here, only words.", figures) == []
+
+
+def test_prefilter_text_without_figures_skips_the_model(blank_extractor):
+    from extractor.pipeline import Extractor
+
+    ex = Extractor(blank_extractor.nlp)
+    article = Article(id="n", text="Nothing to see: the council met and adjourned.")
+    assert ex.extract(article) == []
+    assert ex.stats["skipped"] == 1 and ex.stats["full"] == 0
+
+
+def test_prefilter_empty_text_is_still_an_input_error(blank_extractor):
+    with pytest.raises(InputError, match="empty"):
+        blank_extractor.extract(Article(id="e", text="  \n "))
+
+
+def test_prefilter_same_claims_as_full_pipeline_on_fixtures(extractor):
+    from extractor.pipeline import Extractor
+
+    articles = fixture_articles()
+    assert len(articles) >= 10
+    naive = Extractor(extractor.nlp, prefilter=False)
+    fast = Extractor(extractor.nlp)
+    want = claims_json(naive.pipe(articles))
+    got = claims_json(fast.pipe(articles, batch_size=4))
+    assert sum(map(len, want)) > 50
+    assert got == want
+
+
+@pytest.mark.skipif(not BBC.exists(), reason="../shared/external/bbc.jsonl is not present")
+def test_prefilter_same_claims_as_full_pipeline_on_real_news(extractor):
+    from spacy.util import raise_error
+
+    from extractor.bench import set_rule_error_handler
+    from extractor.pipeline import Extractor, article_from_dict
+
+    lines = BBC.read_text(encoding="utf-8").splitlines()[::45]
+    articles = [article_from_dict(json.loads(ln), source="bbc") for ln in lines]
+    assert len(articles) >= 40
+    naive = Extractor(extractor.nlp, prefilter=False)
+    fast = Extractor(extractor.nlp)
+    # A rule that fails on an article must fail the same way on both paths.
+    set_rule_error_handler(extractor.nlp, lambda name, proc, docs, e: None)
+    try:
+        want = claims_json(naive.pipe(articles))
+        got = claims_json(fast.pipe(articles))
+    finally:
+        set_rule_error_handler(extractor.nlp, raise_error)
+    assert fast.stats["skipped"] > 0  # real news: many articles hold no figure at all
+    assert got == want
+
+
+def test_prefilter_two_processes_same_claims_in_order_and_workers_start_once(blank_extractor):
+    articles = fixture_articles() * 3
+    want = claims_json(blank_extractor.pipe(articles, batch_size=4))
+    pids: set[int] = set()
+    out = []
+    for pair in blank_extractor.pipe(articles, batch_size=4, n_process=2):
+        pids.update(p.pid for p in multiprocessing.active_children())
+        out.append(pair)
+    assert [a.id for a, _ in out] == [a.id for a in articles]
+    assert claims_json(out) == want
+    assert len(pids) == 2  # the same two workers for all len(articles) / 4 batches
+    assert multiprocessing.active_children() == []
+
+
+def test_prefilter_pipe_reads_its_input_lazily(blank_extractor):
+    taken = 0
+
+    def articles():
+        nonlocal taken
+        for n in range(1000):
+            taken += 1
+            yield Article(id=f"a{n}", text=f"The council will spend £{n + 1}m on roads.")
+
+    for n_process in (1, 2):
+        taken = 0
+        stream = blank_extractor.pipe(articles(), batch_size=5, n_process=n_process)
+        next(stream)
+        assert taken <= 5 * (2 * n_process + 2)
+        stream.close()
