@@ -19,24 +19,15 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
 from extractor.components.base import RuleComponent
+from extractor.components.evidence import EvidenceMixin
+from extractor.components.timeframes import ANAPHORS, TimeframeMixin
 from extractor.models import Claim, Commitment, Figure, Timeframe
 
-PEOPLE_NORP = ("NORP",)
 GOVERNMENT_WORDS = {
     "government", "province", "state", "coalition", "cabinet", "administration", "ministry",
     "department", "council", "treasury", "centre", "alliance", "bloc", "union", "commission",
     "bank", "city", "mod", "parliament", "congress", "legislature",
 }  # fmt: skip
-# Sentence openers that point back to the money of the sentence before.
-ANAPHORS = {"that", "this", "it", "these"}
-# Extra distance, in tokens, for each comma between a context word and its figure.
-CLAUSE_GAP = 8
-# Smallest sum of money read as spending by a government or body.
-MIN_MONEY = 100_000
-# Plural nouns a share can be a share of and still be spending ('of total approvals').
-POTS = {"approval", "fund", "expenditure", "outlay", "budget", "resource", "revenue", "spending"}
-# Tokens (with a comma counting 8) beyond which a date is not a figure's.
-MAX_DATE_DISTANCE = 16
 # Plural spenders: 'urging allies to …', 'rich nations', 'state-run utilities'.
 AGENT_NOUNS = {
     "ally", "member", "nation", "country", "state", "donor", "utility", "government",
@@ -52,7 +43,7 @@ SPENDING_NOUNS = {
 NOT_ACTORS = {"budget", "fund", "plan", "review", "bill", "act", "law"}
 
 
-class ClaimAssembler(RuleComponent):
+class ClaimAssembler(EvidenceMixin, TimeframeMixin, RuleComponent):
     RULE_FILES = ("context", "topics", "actors", "attribution")
 
     def compile(self) -> None:
@@ -145,148 +136,6 @@ class ClaimAssembler(RuleComponent):
         doc.spans["claims"] = [fig for fig, _ in matches]
 
     # -- distractors ---------------------------------------------------------------------
-    def _find(self, words: list[str], toks: list[Token]) -> list[int]:
-        """Positions (token indices) where `words` occur in toks."""
-        low = [t.lower_ for t in toks]
-        n = len(words)
-        return [toks[i].i for i in range(len(low) - n + 1) if low[i : i + n] == words]
-
-    def _nearest(self, doc: Doc, fig: Span, kind: str, unit_kind: str) -> int | None:
-        sent = fig.sent
-        best = None
-        for rule, words in self.context_rules:
-            if rule.kind != kind or rule.applies_to not in (unit_kind, "any"):
-                continue
-            lo = max(sent.start, fig.start - rule.window)
-            hi = min(sent.end, fig.end + rule.window)
-            toks = []
-            if rule.side in ("before", "both"):
-                toks.append(list(doc[lo : fig.start]))
-            if rule.side in ("after", "both"):
-                toks.append(list(doc[fig.end : hi]))
-            for part in toks:
-                for i in self._find(words, part):
-                    if kind == "spending" and i > 0 and doc[i - 1].lower_ in self.distractor_words:
-                        continue  # 'deficit target', 'growth forecast': not spending
-                    if i < fig.start:
-                        d = fig.start - i - len(words) + 1
-                        between = doc[i + len(words) : fig.start]
-                    else:
-                        d = i - fig.end + 1
-                        between = doc[fig.end : i]
-                    # Words across a comma belong to another clause: count them as further.
-                    d += CLAUSE_GAP * sum(1 for t in between if t.text in (",", ";", "—"))
-                    best = d if best is None else min(best, d)
-        return best
-
-    def is_spending(self, doc: Doc, fig: Span, unit_kind: str) -> bool:
-        if self._too_small(fig, unit_kind):
-            return False
-        bad = self._nearest(doc, fig, "distractor", unit_kind)
-        for other in (self._people_share(doc, fig, unit_kind), self._change(doc, fig, unit_kind),
-                      self._cut(doc, fig, unit_kind)):  # fmt: skip
-            if other is not None:
-                bad = other if bad is None else min(bad, other)
-        good = self._nearest(doc, fig, "spending", unit_kind)
-        if bad is not None:
-            return good is not None and good < bad
-        if unit_kind == "percent":
-            # A bare share needs some sign of spending in its sentence: a spending word, a
-            # commitment cue or a topic word ('45% of GDP' alone may be farming's share).
-            return (
-                good is not None
-                or bool((fig._.commitment or {}).get("cues"))
-                or self.topic(doc, fig) is not None
-            )
-        return True
-
-    @staticmethod
-    def _coordinated_with(fig: Span, figures: list[Span]) -> Span | None:
-        """The figure this one is coordinated with ('9.4% and 8.1%', '3% or 4%')."""
-        doc = fig.doc
-        between = doc[max(fig.sent.start, fig.start - 2) : fig.start]
-        if not any(t.lower_ in ("and", "or", "to", "-", "–") for t in between):
-            return None
-        for other in figures:
-            if other.end <= fig.start and fig.start - other.end <= 2:
-                return other
-        return None
-
-    def _change(self, doc: Doc, fig: Span, unit_kind: str) -> int | None:
-        """'rose 5%', 'fell by 5.1%': a rate of change, not a level ('rose to 5%')."""
-        if unit_kind != "percent":
-            return None
-        lo = max(fig.sent.start, fig.start - 3)
-        before = list(doc[lo : fig.start])
-        for rule, words in self.context_rules:
-            if rule.kind != "change":
-                continue
-            for i in self._find(words, before):
-                between = doc[i + len(words) : fig.start]
-                if not any(t.lower_ in ("to", "of") for t in between):
-                    return fig.start - i  # 'rose 5%', 'growing at 25%'; not 'rose to 5%'
-        return None
-
-    def _cut(self, doc: Doc, fig: Span, unit_kind: str) -> int | None:
-        """'cut the Medicaid budget by $45bn': money no one spends."""
-        if unit_kind != "money" or fig.start < 1:
-            return None
-        near = [t.lower_ for t in doc[max(fig.sent.start, fig.start - 3) : fig.start]]
-        if "by" not in near:
-            return None
-        lo = max(fig.sent.start, fig.start - 10)
-        before = list(doc[lo : fig.start])
-        for rule, words in self.context_rules:
-            if rule.kind == "cut" and self._find(words, before):
-                return 1
-        return None
-
-    def _people_share(self, doc: Doc, fig: Span, unit_kind: str) -> int | None:
-        """'70 per cent of Canadians', '60 per cent of district hospitals': a share of people
-        or things, not of a budget or of national income."""
-        if unit_kind != "percent" or fig.end + 1 >= len(doc) or doc[fig.end].lower_ != "of":
-            return None
-        if self._explicit_base(doc, fig) is not None:
-            return None
-        for tok in doc[fig.end + 1 : min(fig.end + 5, fig.sent.end)]:
-            if tok.ent_type_ in PEOPLE_NORP or (tok.tag_ == "NNS" and tok.lemma_ not in POTS):
-                return 1
-            if tok.pos_ in ("VERB", "AUX", "ADP") or tok.is_punct:
-                break
-        return None
-
-    def _too_small(self, fig: Span, unit_kind: str) -> bool:
-        """Sums that size are what a person pays or gets ('£15 a year', '$781 a fortnight'),
-        not what a government spends."""
-        return unit_kind == "money" and fig._.figure["value"] < MIN_MONEY
-
-    # -- base, topic, actor --------------------------------------------------------------
-    def _explicit_base(self, doc: Doc, fig: Span) -> str | None:
-        after = list(doc[fig.end : min(fig.sent.end, fig.end + 8)])
-        for rule, words in self.context_rules:
-            if rule.kind == "base" and self._find(words, after):
-                return rule.base
-        return None
-
-    def base(self, doc: Doc, fig: Span, unit_kind: str) -> str | None:
-        """A share's base: stated after it, else that of a share stated in the same sentence,
-        else GDP (the reader's inference in spending news)."""
-        if unit_kind != "percent":
-            return None
-        explicit = self._explicit_base(doc, fig)
-        if explicit:
-            return explicit
-        for other in doc.spans.get("figures", []):
-            if (
-                other.sent == fig.sent
-                and other.start != fig.start
-                and other._.figure["unit"] == "percent"
-            ):
-                found = self._explicit_base(doc, other)
-                if found:
-                    return found
-        return "GDP"
-
     def topic(self, doc: Doc, fig: Span) -> str | None:
         sent = fig.sent
         best: tuple[float, str] | None = None
@@ -439,87 +288,6 @@ class ClaimAssembler(RuleComponent):
         return None
 
     # -- dates ---------------------------------------------------------------------------
-    def timeframe(self, fig: Span, dates: list[Span], figures: list[Span]) -> dict:
-        """The start and deadline among the sentence's dates that belong to this figure: each
-        date goes to the nearest figure, where a comma between them counts as far and a figure
-        before the date is preferred; a currency conversion in brackets shares its figure's
-        dates. A date on the act of pledging ('pledged last year', 'the plan announced in
-        2024') is no start."""
-        sent = fig.sent
-        anchor = self.conversion_anchor(fig, figures) or fig
-        mine = [f for f in figures if f.sent == sent and self.conversion_anchor(f, figures) is None]
-        out: dict[str, str | None] = {"start": None, "deadline": None}
-        best: dict[str, float] = {}
-        for d in dates:
-            if not (sent.start <= d.start and d.end <= sent.end):
-                continue
-            info = d._.date
-            role = info["role"]
-            if role not in ("start", "deadline") or not info["value"]:
-                continue
-            if role == "start" and self.on_the_act(d):
-                continue
-            nearest = min(mine, key=lambda f: (self._date_distance(f, d), f.start))
-            if nearest.start != anchor.start:
-                continue
-            dist = self._date_distance(anchor, d)
-            if dist > MAX_DATE_DISTANCE:
-                continue
-            if role not in best or dist < best[role]:
-                best[role] = dist
-                out[role] = info["value"]
-        return out
-
-    @staticmethod
-    def _date_distance(f: Span, d: Span) -> float:
-        doc = f.doc
-        if d.end <= f.start:
-            gap, between = f.start - d.end, doc[d.end : f.start]
-            after = 1.0  # a date before its figure is less usual
-        else:
-            gap, between = max(0, d.start - f.end), doc[f.end : d.start]
-            after = 0.0
-        commas = sum(1 for t in between if t.text in (",", ";", "—", "–"))
-        return gap + 8.0 * commas + after
-
-    @staticmethod
-    def conversion_anchor(fig: Span, figures: list[Span]) -> Span | None:
-        """'¥1.2tn ($7.6bn)', '9.5bn kronor (£722m; $1.3bn)': the figure a bracketed
-        conversion restates (the one right before the bracket)."""
-        doc = fig.doc
-        text = doc.text
-        start = fig._.figure["start"]
-        opening = text.rfind("(", max(0, start - 40), start)
-        if opening < 0 or ")" in text[opening:start]:
-            return None
-        inside = text[opening + 1 : start]
-        for other in figures:
-            o = other._.figure
-            if opening < o["start"] < start:
-                inside = inside.replace(o["text"], "")
-        if inside.strip(" ;,") or text[opening - 1 : opening] not in (" ", ""):
-            return None  # not just other conversions before it in the bracket
-        before = [f for f in figures if f._.figure["end"] <= opening]
-        if before and not text[before[-1]._.figure["end"] : opening].strip():
-            return before[-1]
-        return None
-
-    def on_the_act(self, d: Span) -> bool:
-        """Is the date about the pledging, announcing or endorsing, not the money? Only an
-        adverbial date can be ('pledged last year', 'adopted in December 2022'); 'for
-        2025-26' and 'the 2026 budget' are the money's own."""
-        first = d[0].lower_
-        if first in ("for", "from") or not (d.root.dep_ == "npadvmod" or first == "in"):
-            return False
-        head = d.root.head
-        for _ in range(2):
-            lemma = head.lemma_.lower()
-            if head.pos_ == "VERB" and (lemma in self.report_verbs or lemma in self.act_verbs):
-                return True
-            if head.dep_ not in ("prep", "npadvmod") or head.head.i == head.i:
-                break
-            head = head.head
-        return False
 
 
 def doc_claims(doc: Doc) -> list[Claim]:
