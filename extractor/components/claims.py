@@ -178,8 +178,9 @@ class ClaimAssembler(EvidenceMixin, TimeframeMixin, RuleComponent):
         return counts.most_common(1)[0][0] if counts else "other"
 
     def canonical(self, name: str) -> str:
-        key = re.sub(r"^the\s+", "", name.strip(), flags=re.I).lower()
-        return self.aliases.get(key, self.aliases.get(name.lower(), name))
+        """The actor table's name for `name`, else `name` without a leading 'the'."""
+        bare = re.sub(r"^the\s+", "", name.strip(), flags=re.I)
+        return self.aliases.get(bare.lower(), self.aliases.get(name.lower(), bare))
 
     def article_actor(self, doc: Doc) -> str | None:
         """The article's main spender: places and known bodies (EU, NATO) weighted by how
