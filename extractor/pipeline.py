@@ -36,7 +36,7 @@ BLANK = "blank"
 UNUSED_COMPONENTS: tuple[str, ...] = ("senter",)
 # Probe an article's candidate paragraphs first only while they are under this share of its
 # text; above it the probe costs nearly as much as the whole run it could save.
-PROBE_MAX_SHARE = 0.5
+PROBE_MAX_SHARE = 0.4
 # Batches in flight per worker process (bounds memory with n_process > 1).
 BATCHES_PER_WORKER = 2
 
@@ -75,12 +75,29 @@ def load_model(model: str | None = None) -> Language:
 
 def _model_ops() -> Any:
     """The array backend the trained layers are built with (they keep it for life): numpy's
-    own BLAS instead of blis. On the 2-core benchmark machine it ran en_core_web_sm 1.4x
-    faster with exactly the same tags, parses and entities (docs/speed.md); scoped to loading
-    our model, so other pipelines in the process keep spaCy's default."""
+    own BLAS (OpenBLAS) instead of blis. On the 2-core benchmark machine it ran
+    en_core_web_sm 1.4x faster with exactly the same tags, parses and entities, as long as
+    OpenBLAS runs one thread (see _one_blas_thread; docs/speed.md). Scoped to loading our
+    model, so other pipelines in the process keep spaCy's default."""
     from thinc.api import use_ops
 
     return use_ops("numpy", use_blis=False)
+
+
+_BLAS: Any = None
+
+
+def _one_blas_thread() -> Any:
+    """A context in which OpenBLAS uses one thread. Its own threads made the small model's
+    matrix products slower here, not faster (and would fight with n_process workers); one
+    thread per process, processes for parallelism. Scoped to our model calls, so the user's
+    own numpy keeps its setting."""
+    global _BLAS
+    if _BLAS is None:
+        from threadpoolctl import ThreadpoolController
+
+        _BLAS = ThreadpoolController()
+    return _BLAS.limit(limits=1, user_api="blas")
 
 
 def _blank() -> Language:
@@ -128,7 +145,9 @@ class Extractor:
         # The prefilter reuses the figures component's own rules, so it can never disagree
         # with it; without that component (a custom pipeline) every article runs in full.
         self._figures = figures if prefilter and figures is not None and figures.has_rules else None
-        self.stats = {"articles": 0, "skipped": 0, "probed": 0, "full": 0}
+        # Counts for the benchmark: articles seen, skipped (no figure), probed on their
+        # figure paragraphs, probes that found a claim, run in full.
+        self.stats = {"articles": 0, "skipped": 0, "probed": 0, "probe_hits": 0, "full": 0}
 
     @property
     def model_name(self) -> str:
@@ -197,6 +216,10 @@ class Extractor:
         model; for the others the candidate paragraphs are probed first, and only articles
         whose probe finds a claim go through the pipeline on their whole text (a claim's
         actor, speaker names and genders read the whole article)."""
+        with _one_blas_thread():
+            return self._claims_of_batch(batch)
+
+    def _claims_of_batch(self, batch: list[Article]) -> list[list[Claim]]:
         out: list[list[Claim] | None] = [None] * len(batch)
         full: list[int] = []
         probes: list[tuple[int, Doc]] = []
@@ -223,6 +246,7 @@ class Extractor:
             for (i, _), doc in zip(probes, docs, strict=True):
                 if doc.spans.get("claims"):
                     full.append(i)
+                    self.stats["probe_hits"] += 1
                 else:
                     out[i] = []
         if full:
