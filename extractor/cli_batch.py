@@ -86,7 +86,7 @@ def run_command(
         str,
         typer.Option(
             help="'local': this process (resumable ledger); 'dask': partitions on a Dask "
-            "cluster (needs newsclaims[dask]), see docs/scale-out.md.",
+            "cluster (needs the dask extra), see docs/scale-out.md.",
         ),
     ] = "local",
     scheduler: Annotated[

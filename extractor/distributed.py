@@ -380,6 +380,35 @@ def _jsonl_items(
         yield Item(key=f"{name}#{article.identity}", source=source, kind="article", article=article)
 
 
+def extract_isolated(
+    articles: list[Article], model: str | None, batch_size: int
+) -> Iterator[list[Claim] | Exception]:
+    """Claims per article, in order; an article that makes the pipeline raise gets the
+    exception instead, and the others are still extracted.
+
+    Batches run whole (fast); when one raises, its articles are run one at a time to find
+    the culprit, then batching resumes. One bad article must not cost a partition at the
+    scale of millions (the default engine stops the run on such an error).
+    """
+    done = 0
+    while done < len(articles):
+        try:
+            for _article, claims in pipe_articles(
+                articles[done:], model=model, batch_size=batch_size
+            ):
+                done += 1
+                yield claims
+        except Exception:
+            for article in articles[done : done + batch_size]:
+                try:
+                    claims = next(pipe_articles([article], model=model, batch_size=1))[1]
+                except Exception as e:
+                    log.exception("extraction of %s failed", article.identity)
+                    claims = e
+                done += 1
+                yield claims
+
+
 def run_partition(
     spec: PartitionSpec,
     out_dir: str,
@@ -443,10 +472,15 @@ def run_partition(
                 ready.append((item.key, item.source, outcome))
 
     lines: list[str] = []
-    pairs = pipe_articles((a for _k, _s, a in ready), model=model, batch_size=batch_size)
-    for (key, source, _article), (_same, claims) in zip(ready, pairs, strict=True):
-        result.articles.append((key, source, [c.claim_id for c in claims]))
-        lines.extend(c.model_dump_json() + "\n" for c in claims)
+    for (key, source, _article), outcome in zip(
+        ready, extract_isolated([a for _k, _s, a in ready], model, batch_size), strict=True
+    ):
+        if isinstance(outcome, Exception):
+            message = f"{key}: {type(outcome).__name__}: {outcome}"
+            result.failures.append(Failure(key, source, "extract", "crash", message).to_json())
+            continue
+        result.articles.append((key, source, [c.claim_id for c in outcome]))
+        lines.extend(c.model_dump_json() + "\n" for c in outcome)
     if lines:
         write_atomic(Path(out_dir) / spec.shard, "".join(lines))
         result.shard = spec.shard
@@ -467,6 +501,7 @@ CREATE TABLE IF NOT EXISTS partitions (
     failed INTEGER NOT NULL DEFAULT 0,
     seconds REAL,
     message TEXT,
+    db_loaded INTEGER NOT NULL DEFAULT 0,
     updated REAL NOT NULL
 );
 CREATE TABLE IF NOT EXISTS items (
@@ -577,7 +612,7 @@ class DaskLedger:
                 "ON CONFLICT(pid) DO UPDATE SET state = 'loaded', shard = excluded.shard, "
                 "articles = excluded.articles, claims = excluded.claims, "
                 "failed = excluded.failed, seconds = excluded.seconds, message = NULL, "
-                "updated = excluded.updated",
+                "db_loaded = 0, updated = excluded.updated",
                 (
                     spec.pid,
                     spec.describe(),
@@ -646,9 +681,40 @@ class DaskLedger:
             out.setdefault(pid, set()).update(json.loads(ids))
         return out
 
+    def not_in_db(self) -> list[tuple[str, str | None]]:
+        return self.query(  # type: ignore[return-value]
+            "SELECT pid, shard FROM partitions WHERE state = 'loaded' AND db_loaded = 0 "
+            "ORDER BY pid"
+        )
+
+    def in_db(self, pid: str) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE partitions SET db_loaded = 1 WHERE pid = ?", (pid,))
+
     def shard_of(self, pid: str) -> str | None:
         row = self.query("SELECT shard FROM partitions WHERE pid = ?", (pid,))
         return row[0][0] if row else None
+
+
+def load_db(ledger: DaskLedger, out: Path, db: str) -> int:
+    """Load the shards not yet in database `db` (store.load_claims_file, idempotent); returns
+    the claims stored. A shard is marked loaded only after its load committed: a crash in
+    between loads it again, and the store keeps each claim once."""
+    try:
+        from extractor.store import connect, load_claims_file
+    except ImportError as e:
+        raise NewsclaimsError("--db needs the db extra: pip install 'newsclaims[db]'") from e
+
+    engine = connect(db, create=True)
+    stored = 0
+    try:
+        for pid, shard in ledger.not_in_db():
+            if shard and (out / shard).exists():
+                stored += load_claims_file(engine, out / shard).claims
+            ledger.in_db(pid)
+    finally:
+        engine.dispose()
+    return stored
 
 
 def finalise(ledger: DaskLedger, out: Path) -> int:
@@ -727,6 +793,7 @@ def run_dask(
     published: dt.date | None = None,
     retry_failed: bool = False,
     progress: bool | None = None,
+    db: str | None = None,
 ) -> DaskSummary:
     """Process `sources` into `out_dir` on Dask, resuming whatever a previous run left.
 
@@ -735,6 +802,8 @@ def run_dask(
         core) with one thread each, closed at the end. With a remote scheduler `out_dir`
         must be a path every worker can write (a shared file system) and the workers need
         newsclaims and its model installed.
+    db: a database URL (extractor.store) to load the claims into after the run; only shards
+        not loaded by an earlier run are loaded, and loading is idempotent.
     Failed articles are data (failures.jsonl); a partition whose workers keep dying is
     recorded as failed and tried again by the next run.
     """
@@ -784,6 +853,8 @@ def run_dask(
                 },
             )
         finalise(ledger, out)
+        if db:
+            load_db(ledger, out, db)
         summary = _summarise(ledger, out, specs, len(todo), n_workers, started, written_before)
         write_atomic(out / FAILURES, "".join(json.dumps(f) + "\n" for f in ledger.failures()))
         write_atomic(out / SUMMARY, json.dumps(summary.to_json(), indent=2) + "\n")
@@ -849,7 +920,7 @@ def _run_on_dask(
         if client is None:
             if scheduler:
                 try:
-                    client = stack.enter_context(Client(scheduler, timeout="30s"))
+                    client = stack.enter_context(Client(scheduler, timeout="10s"))
                 except (OSError, TimeoutError) as e:
                     raise NewsclaimsError(
                         f"cannot reach the Dask scheduler {scheduler}: {e}"

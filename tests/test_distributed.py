@@ -5,8 +5,8 @@ is repeated with its paragraphs rotated, a new id and a shifted publication date
 claims differ from copy to copy (ids, resolved dates) and a few hundred articles exist.
 """
 
-import datetime as dt
 import gzip
+import itertools
 import json
 import os
 import signal
@@ -21,9 +21,9 @@ import pytest
 
 pytest.importorskip("distributed", reason="the dask extra is not installed")
 
-import itertools
 
 from distributed import Client, LocalCluster
+from distributed_corpus import make_corpus, write_jsonl
 
 from extractor.batch import run
 from extractor.distributed import (
@@ -41,53 +41,10 @@ from extractor.models import Article
 from extractor.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
-ARTICLES = ROOT / "fixtures" / "articles"
 CLI = [sys.executable, "-c", "from extractor.cli import main; main()", "run"]
 SETTINGS = Settings(allow_private=True, per_host_delay=0)
 
-
-def fixture_articles() -> list[dict]:
-    records = []
-    for gold in sorted(ARTICLES.glob("*.json")):
-        meta = json.loads(gold.read_text(encoding="utf-8"))
-        text = (ARTICLES / meta["text"]).read_text(encoding="utf-8")
-        records.append(
-            {
-                "id": meta["id"],
-                "title": meta.get("title"),
-                "text": text,
-                "published": meta.get("published"),
-            }
-        )
-    return records
-
-
-def make_corpus(copies: int) -> list[dict]:
-    """`copies` variants of every fixture article: rotated body paragraphs, shifted date."""
-    base = fixture_articles()
-    out = []
-    for i in range(copies):
-        for record in base:
-            paragraphs = record["text"].split("\n\n")
-            head, body = paragraphs[:1], paragraphs[1:]
-            k = i % max(len(body), 1)
-            text = "\n\n".join(head + body[k:] + body[:k])
-            published = record["published"]
-            if published:
-                day = dt.date.fromisoformat(published) + dt.timedelta(days=37 * i)
-                published = day.isoformat()
-            out.append(
-                {**record, "id": f"{record['id']}-v{i:02d}", "text": text, "published": published}
-            )
-    return out
-
-
-def write_jsonl(path: Path, records: list[dict], extra: tuple[str, ...] = ()) -> Path:
-    lines = [json.dumps(r) for r in records]
-    # Bad lines stay failures in both engines, at the same keys.
-    lines[3:3] = extra
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
+pytest_plugins = ["webserver"]
 
 
 BAD_LINES = (
@@ -237,12 +194,15 @@ def test_dask_run_equals_single_process_run_when_a_worker_is_killed(
     assert len(pids) == 2
     victim = sorted(pids.values())[0]
     killed, finished = threading.Event(), threading.Event()
+    at_kill: list[int] = []
 
     def kill_when_running() -> None:
         # Wait until the first partitions are loaded, so the kill lands mid-run.
         while not finished.is_set():
-            if (out / LEDGER).exists() and len(list(out.glob("claims-*.jsonl"))) >= 2:
+            shards = len(list(out.glob("claims-*.jsonl")))
+            if (out / LEDGER).exists() and shards >= 2:
                 os.kill(victim, signal.SIGKILL)
+                at_kill.append(shards)
                 killed.set()
                 return
             time.sleep(0.05)
@@ -263,6 +223,8 @@ def test_dask_run_equals_single_process_run_when_a_worker_is_killed(
         finished.set()
         killer.join()
     assert killed.is_set()
+    # Both workers were busy: most partitions were still to come when one died.
+    assert at_kill[0] < summary.partitions / 2
     assert summary.partitions == summary.partitions_run > 10
     assert summary.partitions_failed == 0
     assert_same_claims(out, reference)
@@ -405,3 +367,96 @@ def test_output_of_the_default_engine_is_refused(tmp_path, corpus):
     (tmp_path / "ledger.sqlite").write_bytes(b"")
     with pytest.raises(InputError, match="default engine"):
         run_dask([str(corpus)], tmp_path, settings=SETTINGS, client=object())
+
+
+class _Boom:
+    """Fault injection: the real pipeline, raising on the article whose id ends in 'boom'."""
+
+    def __init__(self, real) -> None:
+        self.real = real
+
+    def pipe(self, articles, **kwargs):
+        def checked():
+            for article in articles:
+                if article.id.endswith("boom"):
+                    raise RuntimeError("pipeline bug")
+                yield article
+
+        return self.real.pipe(checked(), **kwargs)
+
+
+def test_an_article_that_crashes_the_pipeline_fails_alone(tmp_path, fast_model, monkeypatch):
+    from extractor import distributed
+    from extractor.distributed import run_partition, split_jsonl
+
+    records = make_corpus(1)[:7]
+    records[4] = {**records[4], "id": "boom"}
+    path = write_jsonl(tmp_path / "a.jsonl", records)
+    monkeypatch.setitem(
+        distributed._EXTRACTORS, "boom", _Boom(distributed.get_extractor(fast_model))
+    )
+    [spec] = split_jsonl(path, str(path), 100)
+    result = run_partition(spec, str(tmp_path), settings=SETTINGS, model="boom", batch_size=3)
+
+    assert [f["key"] for f in result.failures] == [f"{path.resolve()}#boom"]
+    assert result.failures[0]["stage"] == "extract"
+    assert "pipeline bug" in result.failures[0]["message"]
+    others = [Article.model_validate(r) for i, r in enumerate(records) if i != 4]
+    want = list(process_partition(others, model=fast_model))
+    assert len(want) > 5
+    assert claim_lines(tmp_path) == [c.model_dump_json() for c in want]
+    assert len(result.articles) == 6
+
+
+def test_database_load_after_the_run_stores_each_claim_once(cluster, fast_model, tmp_path):
+    pytest.importorskip("sqlalchemy", reason="the db extra is not installed")
+    from extractor.store import Filters, connect, count_claims
+
+    _cluster, client = cluster
+    corpus = write_jsonl(tmp_path / "c.jsonl", make_corpus(1))
+    url = f"sqlite:///{tmp_path / 'claims.db'}"
+    kwargs = {"settings": SETTINGS, "model": fast_model, "client": client, "progress": False}
+    first = run_dask([str(corpus)], tmp_path / "out", partition_size=5, db=url, **kwargs)
+    engine = connect(url, create=False)
+    try:
+        # Superseded claims would not count: all are live, and none twice.
+        assert count_claims(engine, Filters()) == first.claims > 20
+        again = run_dask([str(corpus)], tmp_path / "out", partition_size=5, db=url, **kwargs)
+        assert again.partitions_run == 0
+        assert count_claims(engine, Filters()) == first.claims
+        # A crash after the database committed but before the ledger knew: loaded again.
+        ledger = DaskLedger(tmp_path / "out" / LEDGER)
+        ledger.query("UPDATE partitions SET db_loaded = 0")
+        ledger.close()
+        run_dask([str(corpus)], tmp_path / "out", partition_size=5, db=url, **kwargs)
+        assert count_claims(engine, Filters()) == first.claims
+    finally:
+        engine.dispose()
+
+
+def test_pages_feeds_and_url_lists_give_the_same_claims_and_failures(
+    cluster, web, fast_model, tmp_path
+):
+    """Items fetched and cleaned on the workers, as the default engine fetches and cleans."""
+    _cluster, client = cluster
+    settings = Settings(allow_private=True, per_host_delay=0, read_timeout=1, total_timeout=2)
+    urls = tmp_path / "urls.txt"
+    urls.write_text(f"{web.url('news/hospital-fund.html')}\n{web.url('status/404')}\nnope\n")
+    sources = [web.url("feed.rss"), str(urls), str(ROOT / "fixtures" / "html")]
+    single = run(sources, tmp_path / "single", settings=settings, model=fast_model, progress=False)
+    dask = run_dask(
+        sources,
+        tmp_path / "dask",
+        settings=settings,
+        model=fast_model,
+        client=client,
+        partition_size=3,
+        progress=False,
+    )
+    assert single.written == dask.written > 5
+    assert dask.partitions > 1
+    want = claim_lines(tmp_path / "single")
+    assert len(want) > 5
+    assert sorted(claim_lines(tmp_path / "dask")) == sorted(want)
+    assert failure_keys(tmp_path / "dask") == failure_keys(tmp_path / "single")
+    assert len(failure_keys(tmp_path / "dask")) == 2  # the 404 and the line that is no URL
