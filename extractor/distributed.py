@@ -223,6 +223,19 @@ def _jsonl_spec(path: str, source: str, start: int, end: int, first: int) -> Par
     )
 
 
+def _expand_globs(sources: list[str]) -> Iterator[str]:
+    """Quoted patterns ("archive/*.jsonl.gz") expanded here, sorted: an archive of 100,000
+    files is more than a shell passes to one command."""
+    import glob
+
+    for spec in sources:
+        if "://" not in spec and any(c in spec for c in "*?[") and not Path(spec).exists():
+            matches = sorted(glob.glob(spec, recursive=True))
+            yield from matches or [spec]
+        else:
+            yield spec
+
+
 def plan(
     sources: list[str],
     *,
@@ -246,7 +259,7 @@ def plan(
     failures: list[Failure] = []
     seen_files: set[str] = set()
     others: list[str] = []
-    for spec in sources:
+    for spec in _expand_globs(sources):
         if not is_jsonl(spec):
             others.append(spec)
             continue
@@ -454,7 +467,12 @@ def run_partition(
             )
 
         def prepare(item: Item) -> Any:
-            return _prepare(item, fetcher, cleaner, settings, since, published)
+            try:
+                return _prepare(item, fetcher, cleaner, settings, since, published)
+            except Exception as e:  # a bug, not a page problem: data, as in extractor.batch
+                log.exception("unexpected error preparing %s", item.key)
+                message = f"{item.key}: {type(e).__name__}: {e}"
+                return Failure(item.key, item.source, "fetch", "crash", message)
 
         if needs_web and len(todo) > 1:
             from concurrent.futures import ThreadPoolExecutor

@@ -177,9 +177,13 @@ def test_partitions_cover_every_line_once_and_keep_their_names(tmp_path):
     assert specs[0].start == 0 and specs[-1].end == path.stat().st_size
     assert all(a.end == b.start for a, b in itertools.pairwise(specs))
     assert len({s.pid for s in specs}) == len(specs)
-    # Planning again (another run, another process) names the partitions the same.
-    again, _ = plan([str(path), str(path)], settings=SETTINGS, partition_size=5)
+    # Planning again (another run, another process) names the partitions the same; a file
+    # named twice, or by a pattern too, is planned once.
+    again, failed = plan(
+        [str(path), str(path), str(tmp_path / "*.jsonl")], settings=SETTINGS, partition_size=5
+    )
     assert [s.pid for s in again] == [s.pid for s in specs]
+    assert failed == []
 
 
 # --- the Dask runner ------------------------------------------------------------------------
