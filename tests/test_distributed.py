@@ -160,9 +160,15 @@ def test_dask_bag_of_jsonl_lines(corpus, fast_model):
     )
     with dask.config.set(scheduler="synchronous"):
         got = bag.compute()
+        # The docs' way to write the claims out: JSONL files, one claim a line.
+        bag.map(lambda c: c.model_dump_json()).to_textfiles(
+            str(folder / "claims" / "*.jsonl"), last_endline=True
+        )
     want = list(process_partition([Article.model_validate(r) for r in records], model=fast_model))
     assert len(want) > 20
     assert sorted(c.model_dump_json() for c in got) == sorted(c.model_dump_json() for c in want)
+    written = "".join(p.read_text() for p in sorted((folder / "claims").glob("*.jsonl")))
+    assert sorted(written.splitlines()) == sorted(c.model_dump_json() for c in want)
 
 
 # --- planning --------------------------------------------------------------------------------
