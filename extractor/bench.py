@@ -9,12 +9,14 @@ newsclaims components, over every article, `nlp.pipe(batch_size=32)`, one proces
 (prefilter, numpy BLAS on one thread), in one or more processes.
 
 Every configuration runs in its own subprocess, so each peak RSS is that run's alone and no
-run warms a cache for another. A run reads the corpus lazily, writes one JSON line of claims
-per article to a file, and reports its timings on stdout; the parent compares the claim files
-line by line (identical claims or the benchmark fails) and prints the table. Throughput
-excludes loading the model (reported apart). Latency (ms per article, median and p95) is
-measured in the same subprocess after the throughput pass, one article at a time through
-`Extractor.extract`, on the first `latency_sample` articles.
+run warms a cache for another; all of them import one copy of the code and rules taken at the
+start (a shared working tree may change under a long benchmark). A run reads the corpus
+lazily, writes one JSON line of claims per article to a file, and reports its timings on
+stdout; the parent compares the claim files line by line (identical claims or the benchmark
+fails) and prints the table. Throughput excludes loading the model (reported apart).
+Latency (ms per article, median and p95) is measured in the same subprocess after the
+throughput pass, one article at a time through `Extractor.extract`, on `latency_sample`
+articles spread evenly over the corpus.
 
 The memory check runs the newsclaims configuration on the corpus once and repeated ten times:
 streaming keeps the peak RSS of the second within 10 % of the first.
@@ -53,6 +55,7 @@ class RunResult:
     latency_ms: list[float] = field(default_factory=list)
     stats: dict[str, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)  # 'article: exception' from components
+    source: str = ""  # where the run imported the extractor package from
 
     @property
     def articles_per_s(self) -> float:
@@ -169,6 +172,7 @@ def run_one(
         peak_rss_workers_mb=workers,
         latency_ms=latencies,
         stats=stats,
+        source=str(Path(sys.modules["extractor"].__file__ or "").parent),
     )
 
 
@@ -191,15 +195,36 @@ def _report_error(proc_name: str, proc: Any, docs: list[Any], e: Exception) -> N
         print(f"{ERROR_MARK}\t{article}\t{proc_name}\t{e!r}", file=sys.stderr, flush=True)
 
 
-def run_subprocess(corpus: Path, out: Path, **kw: Any) -> RunResult:
-    """run_one in a fresh interpreter (clean peak RSS, no shared caches)."""
-    args = {"corpus": str(corpus), "out": str(out), **kw}
+def snapshot_code(dest: Path) -> Path:
+    """Copy the extractor package and its rule files to `dest`, so every configuration of
+    one benchmark runs the same code and rules even while the source tree is being edited."""
+    import shutil
+
+    import extractor
+
+    package = Path(extractor.__file__).parent
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    shutil.copytree(package, dest / "extractor", ignore=ignore)
+    patterns = package.parent / "patterns"
+    if patterns.is_dir() and not (package / "patterns").is_dir():
+        shutil.copytree(patterns, dest / "patterns", ignore=ignore)
+    return dest
+
+
+def run_subprocess(corpus: Path, out: Path, *, code: Path | None = None, **kw: Any) -> RunResult:
+    """run_one in a fresh interpreter (clean peak RSS, no shared caches), importing the
+    extractor package from `code` when given (see snapshot_code)."""
+    args = {"corpus": str(corpus.resolve()), "out": str(out.resolve()), **kw}
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    if code is not None:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(code), env.get("PYTHONPATH")]))
     proc = subprocess.run(
         [sys.executable, "-m", "extractor.bench", json.dumps(args)],
         capture_output=True,
         text=True,
         check=False,
-        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+        env=env,
+        cwd=code,  # `python -m` puts the working directory first on sys.path
     )
     if proc.returncode != 0:
         raise RuntimeError(f"benchmark run {kw.get('name')} failed:\n{proc.stderr[-3000:]}")
@@ -355,7 +380,8 @@ def bench(
 ) -> Report:
     """Run the naive baseline and newsclaims with each n_process, compare their claims."""
     with tempfile.TemporaryDirectory(dir=workdir) as tmp:
-        common = {"limit": limit, "batch_size": batch_size, "model": model}
+        code = snapshot_code(Path(tmp) / "code")
+        common = {"limit": limit, "batch_size": batch_size, "model": model, "code": code}
         desc = machine()
         naive_out = Path(tmp) / "naive.jsonl"
         naive = run_subprocess(

@@ -55,6 +55,17 @@ def test_bench_memory_check_reports_ten_copies(corpus):
     assert "on 4 articles" in line and "on 40 (10x)" in line
 
 
+def test_bench_runs_import_one_snapshot_of_the_code(corpus):
+    from extractor.bench import bench
+
+    report = bench(corpus, n_process=(1,), model="blank", latency_sample=0, limit=2)
+    sources = {r.source for r in (report.naive, *report.runs)}
+    assert len(sources) == 1
+    (source,) = sources
+    assert source.endswith("extractor") and not source.startswith(str(ROOT))
+    assert report.identical
+
+
 def test_bench_missing_corpus_is_a_one_line_error(tmp_path):
     result = invoke(str(tmp_path / "nope.jsonl"))
     assert result.exit_code == 2
