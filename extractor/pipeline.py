@@ -9,7 +9,6 @@ import datetime as dt
 import itertools
 import logging
 import multiprocessing
-import threading
 import warnings
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -180,33 +179,22 @@ class Extractor:
     def _pipe_parallel(
         self, batches: Iterator[list[Article]], n_process: int
     ) -> Iterator[tuple[Article, list[Claim]]]:
+        # The input is read here, in the caller's thread (it may use thread-bound resources
+        # such as a SQLite ledger), and handed to the workers batch by batch.
         global _WORKER
         _WORKER = self
-        slots = threading.Semaphore(n_process * BATCHES_PER_WORKER)
-        stop = threading.Event()
-        sent: deque[list[Article]] = deque()
-
-        def tasks() -> Iterator[list[Article]]:
-            # Runs in the pool's feeder thread: wait for a free slot, and give up when the
-            # consumer has gone away (so closing the pool never hangs on this thread).
-            for batch in batches:
-                while not slots.acquire(timeout=0.1):
-                    if stop.is_set():
-                        return
-                if stop.is_set():
-                    return
-                sent.append(batch)
-                yield batch
-
-        ctx = multiprocessing.get_context("fork")
-        pool = ctx.Pool(n_process)
+        pool = multiprocessing.get_context("fork").Pool(n_process)
+        in_flight: deque[tuple[list[Article], Any]] = deque()
         try:
-            for claims in pool.imap(_work, tasks()):
-                batch = sent.popleft()
-                slots.release()
-                yield from zip(batch, claims, strict=True)
+            for batch in batches:
+                in_flight.append((batch, pool.apply_async(_work, (batch,))))
+                if len(in_flight) >= n_process * BATCHES_PER_WORKER:
+                    done, result = in_flight.popleft()
+                    yield from zip(done, result.get(), strict=True)
+            while in_flight:
+                done, result = in_flight.popleft()
+                yield from zip(done, result.get(), strict=True)
         finally:
-            stop.set()
             pool.terminate()
             pool.join()
             _WORKER = None

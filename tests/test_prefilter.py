@@ -132,6 +132,21 @@ def test_prefilter_two_processes_same_claims_in_order_and_workers_start_once(bla
     assert multiprocessing.active_children() == []
 
 
+def test_prefilter_two_processes_read_the_input_in_the_callers_thread(blank_extractor):
+    import threading
+
+    threads: set[int] = set()
+
+    def articles():
+        for article in fixture_articles():
+            threads.add(threading.get_ident())
+            yield article
+
+    out = list(blank_extractor.pipe(articles(), batch_size=2, n_process=2))
+    assert len(out) == len(fixture_articles())
+    assert threads == {threading.get_ident()}
+
+
 def test_prefilter_pipe_reads_its_input_lazily(blank_extractor):
     taken = 0
 
