@@ -93,6 +93,15 @@ def run_command(
         str | None,
         typer.Option(help="Dask scheduler address (tcp://host:8786); default: a local cluster."),
     ] = None,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            envvar="NEWSCLAIMS_DB",
+            help="Also load the claims into this database (sqlite:///claims.db, "
+            "postgresql+psycopg://…); idempotent, resumable.",
+        ),
+    ] = None,
     partition_size: Annotated[
         int, typer.Option(min=1, help="Articles per Dask task and its shard (--engine dask).")
     ] = 100,
@@ -148,6 +157,7 @@ def run_command(
                 published=published_date,
                 retry_failed=retry_failed,
                 progress=progress,
+                db=db,
             )
         else:
             summary = run(
@@ -163,6 +173,11 @@ def run_command(
                 retry_failed=retry_failed,
                 progress=progress,
             )
+        if db and engine == "local":
+            from extractor import __version__
+            from extractor.batch_db import load_run
+
+            typer.echo(load_run(output, db, extractor_version=__version__).line(), err=True)
     except NewsclaimsError as e:
         typer.echo(f"error: {e}", err=True)
         raise typer.Exit(EXIT_ERROR) from None
