@@ -19,7 +19,6 @@ Matching ignores case, dots, a leading "the" and a trailing possessive, so "the 
 and "UK" are the same name. A bad row raises RuleFileError naming the file and line.
 """
 
-import json
 import re
 import unicodedata
 from collections import Counter
@@ -28,10 +27,10 @@ from functools import cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from extractor.errors import RuleFileError
-from extractor.rules import patterns_dir
+from extractor.rules import patterns_dir, read_rows
 
 ALIAS_FILE = "actor_aliases.jsonl"
 
@@ -95,31 +94,8 @@ def parse_aliases(lines: Iterable[str], source: str) -> list[ActorAlias]:
     Ids are unique, and one name may not mean two different actors within one file.
     """
     rows: list[ActorAlias] = []
-    seen_ids: dict[str, int] = {}
     owner: dict[str, tuple[str, int]] = {}  # normalised name -> (row id, line)
-    for lineno, raw in enumerate(lines, start=1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        try:
-            data = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise RuleFileError(
-                source, lineno, f"not valid JSON: {e.msg} (column {e.colno})"
-            ) from e
-        if not isinstance(data, dict):
-            raise RuleFileError(source, lineno, "an alias row must be a JSON object")
-        try:
-            row = ActorAlias.model_validate(data)
-        except ValidationError as e:
-            first = e.errors()[0]
-            loc = ".".join(str(p) for p in first["loc"]) or "(row)"
-            raise RuleFileError(source, lineno, f"{loc}: {first['msg']}") from e
-        if row.id in seen_ids:
-            raise RuleFileError(
-                source, lineno, f"duplicate id {row.id!r} (first on line {seen_ids[row.id]})"
-            )
-        seen_ids[row.id] = lineno
+    for lineno, row in read_rows(lines, source, ActorAlias):
         for name in row.names():
             key = normalise_name(name)
             other = owner.get(key)

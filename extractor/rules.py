@@ -6,13 +6,13 @@ raises RuleFileError naming the file and line. Ids are unique within a file.
 """
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from enum import StrEnum
 from functools import cache
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, model_validator
 
@@ -194,7 +194,16 @@ def parse_rules(name: str, lines: Iterable[str], source: str) -> list[_Rule]:
         raise RuleFileError(
             source, None, f"unknown rule file {name!r}; known: {sorted(RULE_FILES)}"
         )
-    rules: list[_Rule] = []
+    return [rule for _, rule in read_rows(lines, source, model)]
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def read_rows(lines: Iterable[str], source: str, model: type[M]) -> Iterator[tuple[int, M]]:
+    """(line number, validated row) for each JSONL row; '#' lines are comments. Any bad row —
+    not JSON, not an object, invalid for `model`, a repeated id — raises RuleFileError naming
+    `source` and the line."""
     seen: dict[str, int] = {}
     for lineno, raw in enumerate(lines, start=1):
         line = raw.strip()
@@ -209,18 +218,19 @@ def parse_rules(name: str, lines: Iterable[str], source: str) -> list[_Rule]:
         if not isinstance(data, dict):
             raise RuleFileError(source, lineno, "a rule must be a JSON object")
         try:
-            rule = model.model_validate(data)
+            row = model.model_validate(data)
         except ValidationError as e:
             first = e.errors()[0]
             loc = ".".join(str(p) for p in first["loc"]) or "(row)"
             raise RuleFileError(source, lineno, f"{loc}: {first['msg']}") from e
-        if rule.id in seen:
+        row_id = getattr(row, "id", None)
+        if row_id in seen:
             raise RuleFileError(
-                source, lineno, f"duplicate id {rule.id!r} (first on line {seen[rule.id]})"
+                source, lineno, f"duplicate id {row_id!r} (first on line {seen[row_id]})"
             )
-        seen[rule.id] = lineno
-        rules.append(rule)
-    return rules
+        if row_id is not None:
+            seen[row_id] = lineno
+        yield lineno, row
 
 
 @cache
