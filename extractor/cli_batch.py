@@ -1,23 +1,14 @@
 """`newsclaims run`: batch-process feeds, sitemaps, URL lists, HTML files and JSONL dumps."""
 
-import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from extractor.cli_common import parse_date
+
 EXIT_FAILURES = 1  # the run finished but some articles or sources failed (see failures.jsonl)
 EXIT_ERROR = 2  # the run could not start (bad option, output dir, settings, model)
-
-
-def _date(value: str | None, option: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        typer.echo(f"{option}: {value!r} is not a date (YYYY-MM-DD)", err=True)
-        raise typer.Exit(EXIT_ERROR) from None
 
 
 def run_command(
@@ -115,8 +106,8 @@ def run_command(
     from extractor.errors import NewsclaimsError
     from extractor.settings import load_settings
 
-    since_date = _date(since, "--since")
-    published_date = _date(published, "--published")
+    since_date = parse_date(since, "--since")
+    published_date = parse_date(published, "--published")
     if engine not in ("local", "dask"):
         typer.echo(f"--engine: {engine!r} is not one of 'local', 'dask'", err=True)
         raise typer.Exit(EXIT_ERROR)

@@ -1,6 +1,5 @@
 """`newsclaims extract` and `newsclaims evaluate`."""
 
-import datetime as dt
 import sys
 import warnings
 from enum import StrEnum
@@ -9,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from extractor.cli_common import fail, parse_date
 from extractor.errors import NewsclaimsError
 
 
@@ -17,20 +17,6 @@ class OutputFormat(StrEnum):
     json = "json"
     csv = "csv"
     table = "table"
-
-
-def fail(message: str, code: int = 1) -> typer.Exit:
-    typer.echo(f"newsclaims: {message}", err=True)
-    return typer.Exit(code)
-
-
-def parse_date(value: str | None, option: str = "--published") -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise fail(f"{option} {value!r} is not a date (expected YYYY-MM-DD)", 2) from None
 
 
 def load_extractor(model: str | None):

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
+from extractor.cli_common import fail
 from extractor.errors import NewsclaimsError
 
 DB_HELP = (
@@ -41,12 +42,6 @@ Superseded = Annotated[
         "--include-superseded", help="Also claims a later load of their article no longer found."
     ),
 ]
-
-
-def fail(message: str, code: int = 1) -> typer.Exit:
-    """Print one line on stderr and return the Exit to raise."""
-    typer.echo(f"newsclaims: {message}", err=True)
-    return typer.Exit(code)
 
 
 def _filters(**values: Any) -> Any:

@@ -5,7 +5,6 @@ A thin layer over extractor.track. Claims come from claim JSONL files (the outpu
 pledge or one JSON pledge a line. SQLAlchemy is imported only when `--db` is used.
 """
 
-import datetime as dt
 import json
 import sys
 from collections.abc import Iterator
@@ -15,6 +14,7 @@ from typing import IO, Annotated, Any
 
 import typer
 
+from extractor.cli_common import fail, parse_date
 from extractor.errors import InputError, NewsclaimsError
 
 
@@ -26,12 +26,6 @@ class TrackFormat(StrEnum):
 class EventFormat(StrEnum):
     jsonl = "jsonl"
     csv = "csv"
-
-
-def fail(message: str, code: int = 1) -> typer.Exit:
-    """Print one line on stderr and return the Exit to raise."""
-    typer.echo(f"newsclaims: {message}", err=True)
-    return typer.Exit(code)
 
 
 def _lines(path: str) -> Iterator[tuple[int, str]]:
@@ -89,15 +83,6 @@ def read_articles_jsonl(path: str) -> Iterator[Any]:
             yield article_from_dict(data, source=path, line=lineno)
         except InputError as e:
             yield e
-
-
-def _date(value: str | None, option: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise fail(f"{option}: not a date (YYYY-MM-DD): {value!r}", 2) from None
 
 
 def _write(out: IO[str], pledges: list[Any], fmt: TrackFormat) -> None:
@@ -188,7 +173,7 @@ def register(app: typer.Typer) -> None:
         except ValueError:
             allowed = ", ".join(t.value for t in Topic)
             raise fail(f"--topic: unknown topic in {topic!r}; one of: {allowed}", 2) from None
-        first, last = _date(since, "--since"), _date(until, "--until")
+        first, last = parse_date(since, "--since"), parse_date(until, "--until")
         try:
             table = AliasTable.load(list(aliases or []))
         except NewsclaimsError as e:

@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from extractor.cli_common import fail
 from extractor.errors import InputError, NewsclaimsError
 from extractor.models import Article, Claim
 
@@ -18,11 +19,6 @@ def register(app: typer.Typer) -> None:
     """Add the `show` and `plot` commands to the newsclaims app."""
     app.command("show")(show)
     app.command("plot")(plot)
-
-
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    typer.echo(f"newsclaims: {message}", err=True)
-    return typer.Exit(code)
 
 
 def show(
@@ -50,7 +46,8 @@ def show(
     ] = None,
 ) -> None:
     """Write one self-contained HTML page with every claim's figure highlighted by level."""
-    from extractor.cli_extract import load_extractor, parse_date
+    from extractor.cli_common import parse_date
+    from extractor.cli_extract import load_extractor
     from extractor.inputs import read_inputs
     from extractor.view import page_html
     from extractor.view import show as show_view
@@ -58,7 +55,7 @@ def show(
     date = parse_date(published)
     if output is None:
         if input_name == "-" or "://" in input_name:
-            raise _fail("give -o/--output when INPUT is standard input or a URL", 2)
+            raise fail("give -o/--output when INPUT is standard input or a URL", 2)
         output = Path(input_name + ".claims.html")
     failures = 0
     articles: list[Article] = []
@@ -70,17 +67,17 @@ def show(
             articles.append(item)
     if not articles:
         what = f"no article with id {article_id!r}" if article_id else "no readable article"
-        raise _fail(f"{input_name}: {what}")
+        raise fail(f"{input_name}: {what}")
     ex = load_extractor(model)
     try:
         views = [show_view(a, claims) for a, claims in ex.pipe(articles)]
     except NewsclaimsError as e:
-        raise _fail(str(e)) from None
+        raise fail(str(e)) from None
     title = views[0].title if len(views) == 1 else f"{Path(input_name).name}: {len(views)} articles"
     try:
         output.write_text(page_html(views, title=title), encoding="utf-8")
     except OSError as e:
-        raise _fail(f"{output}: cannot write: {e.strerror or e}") from None
+        raise fail(f"{output}: cannot write: {e.strerror or e}") from None
     n_claims = sum(len(v.claims) for v in views)
     typer.echo(f"wrote {output}: {len(views)} article(s), {n_claims} claim(s)")
     if failures:
@@ -111,9 +108,9 @@ def plot(
             else:
                 claims.append(item)
     except NewsclaimsError as e:
-        raise _fail(str(e)) from None
+        raise fail(str(e)) from None
     if not claims:
-        raise _fail(f"{claims_path}: no valid claim to plot")
+        raise fail(f"{claims_path}: no valid claim to plot")
     try:
         import matplotlib
 
@@ -122,13 +119,13 @@ def plot(
 
         ax = plot_timeline(claims, actor=actor, topic=topic, unit=unit)
     except (NewsclaimsError, ValueError) as e:
-        raise _fail(str(e)) from None
+        raise fail(str(e)) from None
     except ImportError:
-        raise _fail("plot needs matplotlib: pip install 'newsclaims[plot]'") from None
+        raise fail("plot needs matplotlib: pip install 'newsclaims[plot]'") from None
     try:
         ax.figure.savefig(output, dpi=150, bbox_inches="tight")
     except (OSError, ValueError) as e:
-        raise _fail(f"{output}: cannot write the image: {e}") from None
+        raise fail(f"{output}: cannot write the image: {e}") from None
     finally:
         import matplotlib.pyplot as plt
 

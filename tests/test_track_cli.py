@@ -109,7 +109,7 @@ def test_track_user_alias_file(series_files: tuple[Path, Path], tmp_path: Path) 
     [
         ([], "give claim JSONL files or --db"),
         (["x.jsonl", "--topic", "weather"], "--topic: unknown topic"),
-        (["x.jsonl", "--since", "June"], "--since: not a date"),
+        (["x.jsonl", "--since", "June"], "--since 'June' is not a date"),
         (["x.jsonl", "--save"], "--save needs --db"),
     ],
     ids=["no-input", "bad-topic", "bad-date", "save-without-db"],
