@@ -9,9 +9,11 @@ import datetime as dt
 import itertools
 import logging
 import multiprocessing
+import pickle
 import warnings
 from collections import deque
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import spacy
@@ -135,7 +137,6 @@ class Extractor:
     def __init__(self, model: str | Language | None = None, *, prefilter: bool = True) -> None:
         self.nlp = build_nlp(model)
         self.max_chars = self.nlp.max_length
-        self._model = model if isinstance(model, str) or model is None else None
         figures = (
             self.nlp.get_pipe("newsclaims_figures")
             if "newsclaims_figures" in self.nlp.pipe_names
@@ -185,15 +186,30 @@ class Extractor:
         _WORKER = self
         pool = multiprocessing.get_context("fork").Pool(n_process)
         in_flight: deque[tuple[list[Article], Any]] = deque()
+
+        def finish() -> Iterator[tuple[Article, list[Claim]]]:
+            batch, pending = in_flight.popleft()
+            if isinstance(pending, Exception):
+                raise pending
+            result = pending.get()
+            if isinstance(result, _Raised):
+                raise result.error
+            claims, stats = result
+            for key, n in stats.items():
+                self.stats[key] += n
+            yield from zip(batch, claims, strict=True)
+
         try:
             for batch in batches:
-                in_flight.append((batch, pool.apply_async(_work, (batch,))))
+                try:
+                    _check_texts(batch)  # here: an InputError does not survive pickling
+                    in_flight.append((batch, pool.apply_async(_work, (batch,))))
+                except InputError as e:
+                    in_flight.append((batch, e))  # raised in its turn, after earlier batches
                 if len(in_flight) >= n_process * BATCHES_PER_WORKER:
-                    done, result = in_flight.popleft()
-                    yield from zip(done, result.get(), strict=True)
+                    yield from finish()
             while in_flight:
-                done, result = in_flight.popleft()
-                yield from zip(done, result.get(), strict=True)
+                yield from finish()
         finally:
             pool.terminate()
             pool.join()
@@ -211,9 +227,8 @@ class Extractor:
         out: list[list[Claim] | None] = [None] * len(batch)
         full: list[int] = []
         probes: list[tuple[int, Doc]] = []
+        _check_texts(batch)
         for i, article in enumerate(batch):
-            if not article.text.strip():
-                raise InputError(article.id, "the article text is empty")
             self.stats["articles"] += 1
             if self._figures is None or len(article.text) > self.max_chars:
                 full.append(i)
@@ -273,9 +288,31 @@ class Extractor:
 _WORKER: Extractor | None = None
 
 
-def _work(batch: list[Article]) -> list[list[Claim]]:
+@dataclass(frozen=True)
+class _Raised:
+    """An exception in a worker, sent back to be raised in the parent."""
+
+    error: Exception
+
+
+def _work(batch: list[Article]) -> tuple[list[list[Claim]], dict[str, int]] | _Raised:
     assert _WORKER is not None, "worker process started without an Extractor"
-    return _WORKER._claims_for(batch)
+    before = dict(_WORKER.stats)
+    try:
+        claims = _WORKER._claims_for(batch)
+    except Exception as e:
+        try:
+            pickle.loads(pickle.dumps(e))
+        except Exception:
+            e = RuntimeError(f"{type(e).__name__}: {e}")
+        return _Raised(e)
+    return claims, {k: v - before[k] for k, v in _WORKER.stats.items()}
+
+
+def _check_texts(batch: list[Article]) -> None:
+    for article in batch:
+        if not article.text.strip():
+            raise InputError(article.id, "the article text is empty")
 
 
 def _batches(articles: Iterable[Article], size: int) -> Iterator[list[Article]]:

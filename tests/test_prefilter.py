@@ -119,16 +119,16 @@ def test_prefilter_same_claims_as_full_pipeline_on_real_news(extractor):
 
 
 def test_prefilter_two_processes_same_claims_in_order_and_workers_start_once(blank_extractor):
-    articles = fixture_articles() * 3
-    want = claims_json(blank_extractor.pipe(articles, batch_size=4))
+    articles = fixture_articles()[:8]
+    want = claims_json(blank_extractor.pipe(articles, batch_size=1))
     pids: set[int] = set()
     out = []
-    for pair in blank_extractor.pipe(articles, batch_size=4, n_process=2):
+    for pair in blank_extractor.pipe(articles, batch_size=1, n_process=2):
         pids.update(p.pid for p in multiprocessing.active_children())
         out.append(pair)
     assert [a.id for a, _ in out] == [a.id for a in articles]
     assert claims_json(out) == want
-    assert len(pids) == 2  # the same two workers for all len(articles) / 4 batches
+    assert len(pids) == 2  # the same two workers for all eight batches
     assert multiprocessing.active_children() == []
 
 
@@ -142,9 +142,41 @@ def test_prefilter_two_processes_read_the_input_in_the_callers_thread(blank_extr
             threads.add(threading.get_ident())
             yield article
 
-    out = list(blank_extractor.pipe(articles(), batch_size=2, n_process=2))
+    out = list(blank_extractor.pipe(articles(), batch_size=4, n_process=2))
     assert len(out) == len(fixture_articles())
     assert threads == {threading.get_ident()}
+
+
+def test_prefilter_two_processes_raise_errors_in_their_turn(blank_extractor):
+    good = [Article(id=f"g{n}", text=f"The city will spend £{n + 1}m on parks.") for n in range(6)]
+    bad = Article.model_construct(id="empty", text="   ", title=None, published=None, url=None)
+    got = []
+    with pytest.raises(InputError, match="empty: the article text is empty"):
+        for article, _ in blank_extractor.pipe([*good, bad], batch_size=2, n_process=2):
+            got.append(article.id)
+    assert got == [a.id for a in good]  # everything before the bad batch came out first
+
+
+def test_prefilter_worker_errors_reach_the_caller():
+    import spacy
+    from spacy.language import Language
+
+    from extractor.pipeline import Extractor
+
+    @Language.component("test_boom")
+    def boom(doc):
+        if "BOOM" in doc.text:
+            raise ValueError("boom in the model")
+        return doc
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("test_boom")
+    ex = Extractor(nlp)
+    articles = [Article(id="a", text="They spend £5m."), Article(id="b", text="BOOM: £6m.")]
+    with pytest.raises(ValueError, match="boom in the model"):
+        list(ex.pipe(articles, batch_size=1, n_process=2))
+    assert multiprocessing.active_children() == []
 
 
 def test_prefilter_pipe_reads_its_input_lazily(blank_extractor):
