@@ -5,8 +5,9 @@
 
 Reads the first N articles of ../shared/external/bbc.jsonl (real BBC prose, not part of the
 project), and prints, for each engine: wall time, articles/s end to end, articles/s per worker
-process while extracting (summed task time), the cost of loading the pipeline in a fresh
-worker, and whether the claim sets agree. The machine's load average is printed too: on a
+process while extracting (summed task time), articles per CPU-second of the extracting
+processes (what a core does when nothing else runs), the cost of loading the pipeline in a
+fresh worker, and whether the claim sets agree. The machine's load average is printed too: on a
 shared machine the numbers move with what else runs.
 """
 
@@ -26,6 +27,12 @@ def claim_set(out: Path) -> list[str]:
     return sorted(
         line for p in sorted(out.glob("claims-*.jsonl")) for line in p.read_text().splitlines()
     )
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process so far (user + system): the work done, whatever else ran."""
+    times = os.times()
+    return times.user + times.system
 
 
 def load_seconds(model: str | None) -> float:
@@ -69,9 +76,13 @@ def main() -> None:
 
     rows = []
     started = time.perf_counter()
+    cpu0 = cpu_seconds()
     single = run([str(subset)], tmp / "single", settings=settings, model=args.model, progress=False)
     wall = time.perf_counter() - started
-    rows.append(("run (1 process)", 1, wall, single.written / wall, single.written / wall, None))
+    cpu = cpu_seconds() - cpu0
+    rows.append(
+        ("run (1 process)", 1, wall, single.written / wall, single.written / wall, None, cpu)
+    )
     reference = claim_set(tmp / "single")
 
     for n in args.workers:
@@ -84,6 +95,7 @@ def main() -> None:
         ):
             startup = time.perf_counter() - t0
             loads = client.run(load_seconds, args.model)
+            cpu0 = sum(client.run(cpu_seconds).values())
             out = tmp / f"dask-{n}"
             t1 = time.perf_counter()
             summary = run_dask(
@@ -96,6 +108,7 @@ def main() -> None:
                 progress=False,
             )
             wall = time.perf_counter() - t1
+            cpu = sum(client.run(cpu_seconds).values()) - cpu0
             ledger = DaskLedger(out / "dask-ledger.sqlite")
             busy = ledger.query("SELECT SUM(seconds), SUM(articles) FROM partitions")[0]
             ledger.close()
@@ -108,21 +121,22 @@ def main() -> None:
                 summary.written / wall,
                 busy[1] / busy[0],
                 (startup, max(loads.values()), same),
+                cpu,
             )
         )
 
     print(f"load average after: {os.getloadavg()}")
     print(
         "| engine | wall s | articles/s | articles/s per worker process (task time) | "
-        "cluster start s | pipeline load s per worker | same claims |"
+        "articles per CPU-second | cluster start s | pipeline load s per worker | same claims |"
     )
-    print("| --- | --- | --- | --- | --- | --- | --- |")
-    for name, _n, wall, rate, per_worker, extra in rows:
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for name, _n, wall, rate, per_worker, extra, cpu in rows:
         start, load, same = extra if extra else ("-", "-", "(reference)")
         fmt = lambda v: f"{v:.1f}" if isinstance(v, float) else v  # noqa: E731
         print(
-            f"| {name} | {wall:.1f} | {rate:.2f} | {per_worker:.2f} | {fmt(start)} | "
-            f"{fmt(load)} | {same} |"
+            f"| {name} | {wall:.1f} | {rate:.2f} | {per_worker:.2f} | "
+            f"{single.written / cpu:.2f} | {fmt(start)} | {fmt(load)} | {same} |"
         )
     print(f"(outputs in {tmp})")
 

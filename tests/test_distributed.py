@@ -470,3 +470,23 @@ def test_pages_feeds_and_url_lists_give_the_same_claims_and_failures(
     assert sorted(claim_lines(tmp_path / "dask")) == sorted(want)
     assert failure_keys(tmp_path / "dask") == failure_keys(tmp_path / "single")
     assert len(failure_keys(tmp_path / "dask")) == 2  # the 404 and the line that is no URL
+
+
+def test_a_dump_that_grew_is_finished_without_writing_an_article_twice(
+    cluster, fast_model, tmp_path
+):
+    _cluster, client = cluster
+    records = make_corpus(1)[:12]
+    dump = write_jsonl(tmp_path / "grows.jsonl", records[:7])
+    kwargs = {"settings": SETTINGS, "model": fast_model, "client": client, "progress": False}
+    first = run_dask([str(dump)], tmp_path / "out", partition_size=5, **kwargs)
+    assert (first.partitions, first.written) == (2, 7)
+    with dump.open("a", encoding="utf-8") as f:
+        f.write("".join(json.dumps(r) + "\n" for r in records[7:]))
+    second = run_dask([str(dump)], tmp_path / "out", partition_size=5, **kwargs)
+    # The first five lines keep their partition; lines 6-10 and 11-12 are new partitions.
+    assert (second.partitions, second.partitions_run, second.written) == (3, 2, 12)
+    fresh = run_dask([str(dump)], tmp_path / "fresh", partition_size=5, **kwargs)
+    ids = claim_ids(tmp_path / "out")
+    assert len(ids) == len(set(ids)) == fresh.claims == second.claims > 10
+    assert sorted(claim_lines(tmp_path / "out")) == sorted(claim_lines(tmp_path / "fresh"))
