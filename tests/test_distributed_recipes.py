@@ -70,6 +70,11 @@ def test_ray_function_on_a_pandas_frame():
     rows = records()
     out = space["claims_of"](pd.DataFrame(rows))
     assert sorted(out["claim"]) == expected(rows)
+    # Arrow readers may turn ISO dates into timestamps (NaT when missing), add columns.
+    frame = pd.DataFrame(rows).assign(category="business", duplicate_of=float("nan"))
+    frame["published"] = pd.to_datetime(frame["published"])
+    assert frame["published"].isna().sum() == 1
+    assert sorted(space["claims_of"](frame)["claim"]) == expected(rows)
 
 
 def write_articles(folder: Path) -> list[dict]:
