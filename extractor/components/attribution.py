@@ -156,9 +156,7 @@ class AttributionFinder(RuleComponent):
                 if not refused_above:
                     break
                 # The cost of what was refused belongs to the one refusing.
-                above = next(
-                    (t for t in path[path.index(tok) :] if self.kind(t) == "refuse"), None
-                )
+                above = next((t for t in path[path.index(tok) :] if self.kind(t) == "refuse"), None)
                 if above is None:
                     break  # the refusal is inside the relative clause, not above it
                 attr = self.subject_of(doc, above, parsed, committing=True, exclude=fig)

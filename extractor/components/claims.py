@@ -76,6 +76,8 @@ class ClaimAssembler(EvidenceMixin, TimeframeMixin, RuleComponent):
         figures = list(doc.spans.get("figures", []))
         default_topic = self.article_topic(doc, figures)
         default_actor = self.article_actor(doc)
+        text = doc.text  # spaCy rebuilds Doc.text on every access
+        anchors = {f.start: self.conversion_anchor(f, figures, text) for f in figures}
         kept = []
         recent: tuple[int, str] | None = None  # (paragraph start, actor) of the last claim
         decided: dict[int, bool] = {}  # figure start -> is it spending?
@@ -85,7 +87,7 @@ class ClaimAssembler(EvidenceMixin, TimeframeMixin, RuleComponent):
             unit_kind = "percent" if fig._.figure["unit"] == "percent" else "money"
             # A conversion in brackets ('$1.13bn (£600m)') and a coordinated figure ('by 9.4%
             # and 8.1%') are read as the figure they go with.
-            leader = self.conversion_anchor(fig, figures) or self._coordinated_with(fig, figures)
+            leader = anchors.get(fig.start) or self._coordinated_with(fig, figures)
             if leader is not None and leader.start in decided:
                 spending = decided[leader.start]
             else:
@@ -93,7 +95,7 @@ class ClaimAssembler(EvidenceMixin, TimeframeMixin, RuleComponent):
             decided[fig.start] = spending
             if not spending:
                 continue
-            para = doc.text.rfind("\n", 0, fig.start_char)
+            para = text.rfind("\n", 0, fig.start_char)
             actor = self.actor(doc, fig)
             if actor:
                 recent = (para, actor)
@@ -118,10 +120,12 @@ class ClaimAssembler(EvidenceMixin, TimeframeMixin, RuleComponent):
     def set_annotations(self, doc: Doc, matches: list[tuple[Span, dict]]) -> None:
         dates = list(doc.spans.get("dates", []))
         figures = list(doc.spans.get("figures", []))
+        text = doc.text
+        anchors = {f.start: self.conversion_anchor(f, figures, text) for f in figures}
         previous: tuple[Span, dict] | None = None  # the last claim's sentence and timeframe
         for fig, info in matches:
             fig._.claim = info
-            tf = self.timeframe(fig, dates, figures)
+            tf = self.timeframe(fig, dates, figures, anchors)
             sent = fig.sent
             if (
                 not tf["start"]

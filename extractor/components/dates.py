@@ -214,8 +214,9 @@ class DateFinder(RuleComponent):
     def match(self, doc: Doc) -> list[DateMatch]:
         ctx = self.context(doc)
         found: list[tuple[int, int, DateMatch]] = []
+        text = doc.text  # spaCy rebuilds Doc.text on every access
         for order, (rule, pattern) in enumerate(self.patterns):
-            for m in pattern.finditer(doc.text):
+            for m in pattern.finditer(text):
                 value = RESOLVERS[rule.resolver](m, ctx) if ctx else None
                 found.append(
                     (

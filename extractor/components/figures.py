@@ -151,7 +151,8 @@ class FigureFinder(RuleComponent):
         return found
 
     def set_annotations(self, doc: Doc, matches: list[FigureMatch]) -> None:
-        doc._.locale = self.locale(doc.text)
+        text = doc.text  # spaCy rebuilds Doc.text on every access
+        doc._.locale = self.locale(text)
         dollar = self.dollar_code(doc._.locale)
         spans = []
         previous: FigureMatch | None = None
@@ -165,7 +166,7 @@ class FigureFinder(RuleComponent):
                 converts = (
                     previous is not None
                     and previous.unit not in ("$", "percent", "USD")
-                    and doc.text[previous.end : f.start].strip() == "("
+                    and text[previous.end : f.start].strip() == "("
                 )
                 if converts:
                     unit = "USD"  # 'C$7.5 billion ($5.4 billion)': a conversion to US dollars

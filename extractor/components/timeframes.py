@@ -17,15 +17,17 @@ class TimeframeMixin:
     act_verbs: set[str]
     report_verbs: set[str]
 
-    def timeframe(self, fig: Span, dates: list[Span], figures: list[Span]) -> dict:
+    def timeframe(
+        self, fig: Span, dates: list[Span], figures: list[Span], anchors: dict[int, Span | None]
+    ) -> dict:
         """The start and deadline among the sentence's dates that belong to this figure: each
         date goes to the nearest figure, where a comma between them counts as far and a figure
         before the date is preferred; a currency conversion in brackets shares its figure's
         dates. A date on the act of pledging ('pledged last year', 'the plan announced in
         2024') is no start."""
         sent = fig.sent
-        anchor = self.conversion_anchor(fig, figures) or fig
-        mine = [f for f in figures if f.sent == sent and self.conversion_anchor(f, figures) is None]
+        anchor = anchors.get(fig.start) or fig
+        mine = [f for f in figures if f.sent == sent and anchors.get(f.start) is None]
         out: dict[str, str | None] = {"start": None, "deadline": None}
         best: dict[str, float] = {}
         for d in dates:
@@ -61,11 +63,9 @@ class TimeframeMixin:
         return gap + 8.0 * commas + after
 
     @staticmethod
-    def conversion_anchor(fig: Span, figures: list[Span]) -> Span | None:
+    def conversion_anchor(fig: Span, figures: list[Span], text: str) -> Span | None:
         """'¥1.2tn ($7.6bn)', '9.5bn kronor (£722m; $1.3bn)': the figure a bracketed
-        conversion restates (the one right before the bracket)."""
-        doc = fig.doc
-        text = doc.text
+        conversion restates (the one right before the bracket). `text` is the Doc's text."""
         start = fig._.figure["start"]
         opening = text.rfind("(", max(0, start - 40), start)
         if opening < 0 or ")" in text[opening:start]:
