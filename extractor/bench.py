@@ -303,9 +303,12 @@ class Report:
             rss = f"{r.peak_rss_mb:.0f}"
             if r.peak_rss_workers_mb:
                 rss += f"+{r.peak_rss_workers_mb:.0f}w"
+            p50, p95 = (
+                (f"{r.latency(0.5):.1f}", f"{r.latency(0.95):.1f}") if r.latency_ms else ("-", "-")
+            )
             lines.append(
                 f"{label:<26}{r.articles_per_s:>11.1f}{r.words_per_s:>10.0f}"
-                f"{r.latency(0.5):>11.1f}{r.latency(0.95):>8.1f}{rss:>13}{r.load_seconds:>8.1f}"
+                f"{p50:>11}{p95:>8}{rss:>13}{r.load_seconds:>8.1f}"
                 f"{r.claims:>8}{r.words_per_s / self.naive.words_per_s:>9.1f}x"
             )
         for r in self.runs:
