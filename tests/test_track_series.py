@@ -3,7 +3,7 @@ and aid pledges, with walk-backs, raises, a cut, deadline moves and syndicated c
 
 Tracking is checked twice: on the gold claims (the tracking rule alone: must equal
 expected.json exactly) and on the claims the real extractor finds (end to end: floors
-pinned below the measured scores, and a strict xfail for the exact result)."""
+pinned below the measured scores, and the exact result)."""
 
 from pathlib import Path
 
@@ -116,12 +116,6 @@ def test_tracking_extracted_claims_scores_above_floor(series: Series, extracted:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="extraction misses on the series: 'is now a certainty' and 'would now be reached' "
-    "read as statements, 'NATO leaders agreed that all members would reach 3.5%' not found "
-    "(docs/tracking.md, 'Measured on the fixture series')",
-)
 def test_tracking_extracted_claims_equals_expected(series: Series, extracted: list) -> None:
     result = score(track(extracted, articles=series.articles), series)
     assert result.missing_events == [] and result.spurious_events == []
