@@ -21,6 +21,7 @@ _COMMAND_MODULES = (
     "extractor.cli_batch",
     "extractor.cli_store",
     "extractor.cli_track",
+    "extractor.cli_bench",
 )
 
 
