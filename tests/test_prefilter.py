@@ -194,3 +194,31 @@ def test_prefilter_pipe_reads_its_input_lazily(blank_extractor):
         next(stream)
         assert taken <= 5 * (2 * n_process + 2)
         stream.close()
+
+
+def test_model_on_numpy_blas_annotates_exactly_as_spacy_default():
+    """The Extractor builds the trained layers on numpy's BLAS (one thread), not blis: every
+    tag, lemma, parse and entity must be the same as spaCy's default load."""
+    import spacy
+
+    from extractor.pipeline import DEFAULT_MODELS, _one_blas_thread, load_model
+
+    name = next((n for n in DEFAULT_MODELS if spacy.util.is_package(n)), None)
+    if name is None:
+        pytest.skip("no trained English pipeline installed")
+    default = spacy.load(name)
+    ours = load_model(name)
+    assert ours.get_pipe("tok2vec").model.ops.use_blis is False
+    assert default.get_pipe("tok2vec").model.ops.use_blis is True
+    texts = [a.text for a in fixture_articles()]
+
+    def annotations(nlp) -> list:
+        with _one_blas_thread():
+            docs = list(nlp.pipe(texts))
+        return [
+            [(t.tag_, t.pos_, t.lemma_, t.dep_, t.head.i, t.ent_iob_, t.ent_type_) for t in d]
+            for d in docs
+        ]
+
+    assert sum(map(len, annotations(default))) > 5000
+    assert annotations(ours) == annotations(default)
