@@ -364,33 +364,12 @@ def _open_lines(spec: PartitionSpec) -> Iterator[tuple[int, str]]:
 def _jsonl_items(
     spec: PartitionSpec, since: dt.date | None, published: dt.date | None
 ) -> Iterator["Item | Failure"]:
-    """Items of a JSONL partition, keyed exactly like ingest.sources._jsonl_source keys them."""
-    from extractor.ingest.sources import Failure, Item
-    from extractor.pipeline import article_from_dict
+    """Items of a JSONL partition, keyed exactly like ingest.sources keys a whole file."""
+    from extractor.ingest.sources import jsonl_items
 
-    name, source = spec.path, spec.source
-    for number, line in _open_lines(spec):
-        if not line.strip():
-            continue
-        key = f"{name}:{number}"
-        try:
-            data = json.loads(line)
-            if not isinstance(data, dict):
-                raise InputError(source, "a record must be a JSON object", line=number)
-            article = article_from_dict(data, source=source, line=number)
-        except json.JSONDecodeError as e:
-            yield Failure(key, source, "source", "parse", f"{source}:{number}: not JSON: {e.msg}")
-            continue
-        except InputError as e:
-            yield Failure(key, source, "source", "parse", str(e))
-            continue
-        if since and article.published and article.published < since:
-            continue
-        if article.published is None and published is not None:
-            article = article.model_copy(
-                update={"published": published, "published_source": "option"}
-            )
-        yield Item(key=f"{name}#{article.identity}", source=source, kind="article", article=article)
+    yield from jsonl_items(
+        _open_lines(spec), spec.path, spec.source, since=since, published=published
+    )
 
 
 def extract_isolated(

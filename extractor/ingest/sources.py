@@ -353,32 +353,47 @@ def _url_list(path: Path, spec: str) -> Iterator[Item | Failure]:
 def _jsonl_source(
     path: Path, spec: str, since: dt.date | None, published: dt.date | None
 ) -> Iterator[Item | Failure]:
+    with path.open(encoding="utf-8", errors="replace") as handle:
+        yield from jsonl_items(
+            enumerate(handle, 1), str(path.resolve()), spec, since=since, published=published
+        )
+
+
+def jsonl_items(
+    lines: Iterable[tuple[int, str]],
+    name: str,
+    source: str,
+    *,
+    since: dt.date | None,
+    published: dt.date | None,
+) -> Iterator[Item | Failure]:
+    """Items of numbered JSONL article records: a bad line is a parse Failure keyed
+    `name:line`, an article is keyed `name#identity`; `since` drops older articles and
+    `published` dates the undated ones. Shared by the default and the Dask engines."""
     from extractor.pipeline import article_from_dict
 
-    with path.open(encoding="utf-8", errors="replace") as handle:
-        for number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            key = f"{path.resolve()}:{number}"
-            try:
-                data = json.loads(line)
-                if not isinstance(data, dict):
-                    raise InputError(spec, "a record must be a JSON object", line=number)
-                article = article_from_dict(data, source=spec, line=number)
-            except json.JSONDecodeError as e:
-                yield Failure(key, spec, "source", "parse", f"{spec}:{number}: not JSON: {e.msg}")
-                continue
-            except InputError as e:
-                yield Failure(key, spec, "source", "parse", str(e))
-                continue
-            if since and article.published and article.published < since:
-                continue
-            if article.published is None and published is not None:
-                article = article.model_copy(
-                    update={"published": published, "published_source": "option"}
-                )
-            key = f"{path.resolve()}#{article.identity}"
-            yield Item(key=key, source=spec, kind="article", article=article)
+    for number, line in lines:
+        if not line.strip():
+            continue
+        key = f"{name}:{number}"
+        try:
+            data = json.loads(line)
+            if not isinstance(data, dict):
+                raise InputError(source, "a record must be a JSON object", line=number)
+            article = article_from_dict(data, source=source, line=number)
+        except json.JSONDecodeError as e:
+            yield Failure(key, source, "source", "parse", f"{source}:{number}: not JSON: {e.msg}")
+            continue
+        except InputError as e:
+            yield Failure(key, source, "source", "parse", str(e))
+            continue
+        if since and article.published and article.published < since:
+            continue
+        if article.published is None and published is not None:
+            article = article.model_copy(
+                update={"published": published, "published_source": "option"}
+            )
+        yield Item(key=f"{name}#{article.identity}", source=source, kind="article", article=article)
 
 
 def today() -> dt.date:
