@@ -35,7 +35,7 @@ from typing import Any
 
 from extractor.errors import InputError, NewsclaimsError
 from extractor.ingest.sources import Failure, Item, iter_sources
-from extractor.models import Article
+from extractor.models import Article, Claim
 from extractor.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -537,10 +537,23 @@ def _process(
         try:
             # The same NLP step as every other engine (extractor.distributed), so `run` and
             # `run --engine dask` give the same claims for the same articles.
-            for _article, claims in pipe_articles(
-                articles(), extractor=extractor, batch_size=batch_size, n_process=n_process
-            ):
+            if n_process > 1:
+                outcomes: Iterator[tuple[Article, list[Claim] | Exception]] = pipe_articles(
+                    articles(), extractor=extractor, batch_size=batch_size, n_process=n_process
+                )
+            else:
+                outcomes = _isolated(articles(), extractor, batch_size)
+            for _article, claims in outcomes:
                 key = keys.popleft()
+                if isinstance(claims, Exception):
+                    # One article that breaks the pipeline fails alone; the run goes on.
+                    source = ledger.query("SELECT source FROM items WHERE key = ?", (key,))
+                    message = f"{key}: {type(claims).__name__}: {claims}"
+                    ledger.failed(Failure(key, source[0][0] if source else key, "extract",
+                                          "crash", message))  # fmt: skip
+                    stats["failed"] += 1
+                    bar.update(1)
+                    continue
                 text = "".join(c.model_dump_json() + "\n" for c in claims)
                 ledger.extracted(key, text, len(claims))
                 stats["claims"] += len(claims)
@@ -554,6 +567,41 @@ def _process(
                 with contextlib.suppress(queue.Empty):
                     results.get(timeout=0.1)
             bar.close()
+
+
+def _isolated(
+    articles: Iterable[Article], extractor: Any, batch_size: int
+) -> Iterator[tuple[Article, "list[Claim] | Exception"]]:
+    """(article, claims) in order, batch by batch through the shared NLP step; when a batch
+    raises, its articles are run one at a time and the one that raises gets its exception
+    instead of claims (an article that crashes the pipeline must not stop the run, nor stop
+    every rerun)."""
+    from extractor.distributed import pipe_articles
+
+    batch: list[Article] = []
+
+    def run(batch: list[Article]) -> Iterator[tuple[Article, "list[Claim] | Exception"]]:
+        try:
+            results = [
+                c for _a, c in pipe_articles(batch, extractor=extractor, batch_size=len(batch))
+            ]
+        except Exception:
+            for article in batch:
+                try:
+                    yield article, extractor.extract(article)
+                except Exception as e:
+                    log.exception("extraction of %s failed", article.identity)
+                    yield article, e
+            return
+        yield from zip(batch, results, strict=True)
+
+    for article in articles:
+        batch.append(article)
+        if len(batch) >= batch_size:
+            yield from run(batch)
+            batch = []
+    if batch:
+        yield from run(batch)
 
 
 def _prepare(
