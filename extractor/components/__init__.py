@@ -8,6 +8,8 @@ Span extensions holding plain JSON values (stored in doc.user_data, so DocBin an
 n_process>1 need no custom encoders). `Doc._.claims` builds the pydantic Claims.
 """
 
+import re
+
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
@@ -106,6 +108,13 @@ def make_spending_claims(nlp: Language, name: str) -> SpendingClaims:
     return SpendingClaims(nlp, name)
 
 
+# A title abbreviation or an initial before a capitalised word does not end a sentence.
+_NAME_PREFIX = re.compile(
+    r"^(?:[A-Z]\.|Gov\.|Sen\.|Rep\.|Dr\.|Mr\.|Mrs\.|Ms\.|St\.|Gen\.|Lt\.|Col\.|Prof\.|"
+    r"Rev\.|Hon\.|Supt\.|Insp\.|Sgt\.|Capt\.|Cllr\.)$"
+)
+
+
 @Language.component("newsclaims_paragraphs", assigns=["token.is_sent_start"])
 def paragraph_boundaries(doc: Doc) -> Doc:
     """A line break ends a sentence: headlines, bylines and standfirsts have no full stop.
@@ -114,6 +123,8 @@ def paragraph_boundaries(doc: Doc) -> Doc:
         prev = doc[tok.i - 1]
         if "\n" in prev.text or "\n" in prev.whitespace_:
             tok.is_sent_start = True
+        elif _NAME_PREFIX.match(prev.text) and tok.is_title:
+            tok.is_sent_start = False  # 'Gov. Daniel Moreno', 'R. Palanisamy': one sentence
     return doc
 
 
