@@ -131,8 +131,11 @@ def paragraph_boundaries(doc: Doc) -> Doc:
 def finite_relative_clause(tok: Token) -> bool:
     """Is `tok` the verb of a finite relative clause ('which spends 3.4%', 'the £40bn it
     would cost')? Infinitival ones ('the package to reach ¥3tn') carry their head's stance."""
+    # 'a demand that the State spend …' is a content clause mis-attached as relative: its
+    # 'that' is a complementiser (mark), where a relative 'that' is the clause's subject/object.
     return tok.dep_ == "relcl" and not any(
-        c.dep_ == "aux" and c.lower_ == "to" for c in tok.children
+        (c.dep_ == "aux" and c.lower_ == "to") or (c.dep_ == "mark" and c.lower_ == "that")
+        for c in tok.children
     )
 
 
