@@ -74,7 +74,10 @@ class ClaimAssembler(EvidenceMixin, TimeframeMixin, RuleComponent):
     # -- matching ------------------------------------------------------------------------
     def match(self, doc: Doc) -> list[tuple[Span, dict]]:
         figures = list(doc.spans.get("figures", []))
-        default_topic = self.article_topic(doc, figures)
+        # Each figure's own topic, read once: for the article's default, the evidence of
+        # spending, and the claim itself.
+        own_topic = {f.start: self.topic(doc, f) for f in figures}
+        default_topic = self.article_topic(own_topic.values())
         default_actor = self.article_actor(doc)
         text = doc.text  # spaCy rebuilds Doc.text on every access
         anchors = {f.start: self.conversion_anchor(f, figures, text) for f in figures}
@@ -91,7 +94,7 @@ class ClaimAssembler(EvidenceMixin, TimeframeMixin, RuleComponent):
             if leader is not None and leader.start in decided:
                 spending = decided[leader.start]
             else:
-                spending = self.is_spending(doc, fig, unit_kind)
+                spending = self.is_spending(doc, fig, unit_kind, own_topic[fig.start])
             decided[fig.start] = spending
             if not spending:
                 continue
@@ -101,7 +104,7 @@ class ClaimAssembler(EvidenceMixin, TimeframeMixin, RuleComponent):
                 recent = (para, actor)
             elif recent and recent[0] == para:
                 actor = recent[1]  # the paragraph is still about the same spender
-            topic = self.topic(doc, fig)
+            topic = own_topic[fig.start]
             if leader is not None and leader.start in topics:
                 topic = topics[leader.start]  # '₹12.2 lakh crore, or 3.1 per cent of GDP'
             elif topic is None and recent_topic and recent_topic[0] == para:
@@ -173,12 +176,10 @@ class ClaimAssembler(EvidenceMixin, TimeframeMixin, RuleComponent):
             tok = tok.head
         return False
 
-    def article_topic(self, doc: Doc, figures: Iterable[Span]) -> str:
-        counts: Counter[str] = Counter()
-        for fig in figures:
-            t = self.topic(doc, fig)
-            if t:
-                counts[t] += 1
+    @staticmethod
+    def article_topic(topics: Iterable[str | None]) -> str:
+        """The most common topic of the article's figures ('other' when none has one)."""
+        counts = Counter(t for t in topics if t)
         return counts.most_common(1)[0][0] if counts else "other"
 
     def canonical(self, name: str) -> str:

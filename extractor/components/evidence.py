@@ -57,7 +57,8 @@ class EvidenceMixin:
                     best = d if best is None else min(best, d)
         return best
 
-    def is_spending(self, doc: Doc, fig: Span, unit_kind: str) -> bool:
+    def is_spending(self, doc: Doc, fig: Span, unit_kind: str, topic: str | None) -> bool:
+        """`topic`: the figure's own topic (ClaimAssembler.topic), evidence for a share."""
         if self._too_small(fig, unit_kind):
             return False
         bad = self._nearest(doc, fig, "distractor", unit_kind)
@@ -72,9 +73,7 @@ class EvidenceMixin:
             # A bare share needs some sign of spending in its sentence: a spending word, a
             # commitment cue or a topic word ('45% of GDP' alone may be farming's share).
             return (
-                good is not None
-                or bool((fig._.commitment or {}).get("cues"))
-                or self.topic(doc, fig) is not None
+                good is not None or bool((fig._.commitment or {}).get("cues")) or topic is not None
             )
         return True
 
