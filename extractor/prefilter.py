@@ -2,21 +2,18 @@
 
 Every claim is a figure ('3.5%', '£2.2bn'), and the figure rules are regular expressions over
 the raw text, so a text without a figure has no claim and needs no model at all. For a text
-with figures, `region` keeps the paragraphs that hold one, plus a few words of context on each
-side, and blanks out everything else with spaces: the result has the article's length, so
-every character offset still refers to the article, and a run of blanks is a single
-whitespace token for the model.
+with figures, the model reads only the claims' *context* (extractor.components.context: each
+figure's sentence, the sentence before it, and the sentences of a quotation holding it), which
+is decided from the text alone. `region` keeps those spans plus PAD_WORDS words on each side
+and blanks out everything else with spaces: the result has the article's length, so every
+character offset still refers to the article, and a run of blanks is one whitespace token.
 
-Why paragraphs and padding: a line break always ends a sentence (the paragraph component
-sets it before the parser), so a paragraph parses the same on its own as inside the article,
-except near its edges, where the model's convolution window (four tokens each way in
-en_core_web_sm) and the parser's look-ahead reach into the neighbouring paragraphs. PAD_WORDS
-words of each neighbour keep those windows as they were.
-
-What a region decides is only whether an article has any claim: whether a figure is a claim
-depends on its own sentence, but a claim's fields also use the whole article (its main actor,
-the full names and genders of people mentioned anywhere), so articles with claims are run on
-their whole text (see Extractor._claims_for).
+Why the padding: sentence boundaries are set from the text before the parser (the
+newsclaims_paragraphs component), so a kept sentence is one sentence in either Doc; what the
+model reads across its edges is the convolution window of its token vectors (four tokens each
+way in en_core_web_sm) and the parser's look-ahead. PAD_WORDS words of the neighbouring text
+keep those inputs as they are in the whole article. This is an argument; the proof is the
+benchmark and the tests, which compare the claims of both paths on whole corpora.
 """
 
 import re
@@ -24,11 +21,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-# Words of each neighbouring paragraph kept around a candidate paragraph (>= the model's
-# four-token window plus the parser's look-ahead).
+# Words kept on each side of a context span (>= the model's four-token window plus the
+# parser's look-ahead).
 PAD_WORDS = 8
 
-_PARAGRAPH = re.compile(r"[^\n]+")
 _WORD = re.compile(r"\S+")
 _NOT_NEWLINE = re.compile(r"[^\n]+")
 
@@ -49,14 +45,16 @@ class _Text:
 @dataclass(frozen=True)
 class Region:
     """The part of an article the model reads: `text` has the article's length, with
-    everything outside `spans` replaced by spaces (line breaks kept)."""
+    everything outside `spans` replaced by spaces (line breaks kept); `context` are the
+    spans the rules may read (inside `spans`, which add the padding)."""
 
     text: str
     spans: tuple[tuple[int, int], ...]
+    context: tuple[tuple[int, int], ...]
 
     @property
     def kept(self) -> int:
-        """Characters kept (for statistics)."""
+        """Characters the model reads (for statistics)."""
         return sum(e - s for s, e in self.spans)
 
 
@@ -65,32 +63,31 @@ def figure_starts(text: str, figures: FigureMatcher) -> list[int]:
     return [m.start for m in figures.match(_Text(text))]  # type: ignore[attr-defined]
 
 
-def region(text: str, starts: Sequence[int], pad_words: int = PAD_WORDS) -> Region:
-    """Keep the paragraphs holding a figure start, and `pad_words` words of each neighbour."""
-    paragraphs = [(m.start(), m.end()) for m in _PARAGRAPH.finditer(text)]
-    core: set[int] = set()
-    k = 0
-    for pos in sorted(starts):
-        while k < len(paragraphs) and paragraphs[k][1] <= pos:
-            k += 1
-        if k < len(paragraphs) and paragraphs[k][0] <= pos:
-            core.add(k)
+def region(
+    text: str, context: Sequence[tuple[int, int]], pad_words: int = PAD_WORDS
+) -> Region:
+    """Keep the `context` spans with `pad_words` words on each side; blank the rest."""
     spans: list[tuple[int, int]] = []
-    for k in sorted(core):
-        start, end = paragraphs[k]
-        if k > 0 and k - 1 not in core:
-            ps, pe = paragraphs[k - 1]
-            words = [m.start() for m in _WORD.finditer(text, ps, pe)]
-            start = words[-pad_words] if len(words) >= pad_words else ps
-        if k + 1 < len(paragraphs) and k + 1 not in core:
-            ns, ne = paragraphs[k + 1]
-            words = [m.end() for m in _WORD.finditer(text, ns, ne)]
-            end = words[pad_words - 1] if len(words) >= pad_words else ne
-        if spans and (start <= spans[-1][1] or not text[spans[-1][1] : start].strip()):
-            spans[-1] = (spans[-1][0], max(end, spans[-1][1]))
+    for start, end in context:
+        before = [m.start() for m in _WORD.finditer(text, max(0, start - 40 * pad_words), start)]
+        a = before[-pad_words] if len(before) > pad_words else _back(text, start, pad_words)
+        after = []
+        for m in _WORD.finditer(text, end):
+            after.append(m.end())
+            if len(after) == pad_words:
+                break
+        b = after[-1] if len(after) == pad_words else len(text)
+        if spans and a <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(b, spans[-1][1]))
         else:
-            spans.append((start, end))
-    return Region(_blank_outside(text, spans), tuple(spans))
+            spans.append((a, b))
+    return Region(_blank_outside(text, spans), tuple(spans), tuple(context))
+
+
+def _back(text: str, start: int, pad_words: int) -> int:
+    """Where the `pad_words`-th word before `start` begins (0 when there are fewer)."""
+    before = [m.start() for m in _WORD.finditer(text, 0, start)]
+    return before[-pad_words] if len(before) >= pad_words else 0
 
 
 def _blank_outside(text: str, spans: Sequence[tuple[int, int]]) -> str:

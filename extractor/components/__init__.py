@@ -10,6 +10,8 @@ n_process>1 need no custom encoders). `Doc._.claims` builds the pydantic Claims.
 
 import re
 
+import numpy
+from spacy.attrs import IDX, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
@@ -34,6 +36,10 @@ def register_extensions() -> None:
         "title": None,
         "dollar_code": None,  # what a bare '$' means in this article
         "locale": None,  # the article's country (patterns/locales.jsonl)
+        # [[start_char, end_char], ...] the claims' context, when the caller decided it
+        # (a region Doc from the prefilter); computed on first use otherwise (context.py)
+        "context": None,
+        "source_text": None,  # the article's text when Doc.text is a blanked region of it
     }
     for name, default in doc_ext.items():
         if not Doc.has_extension(name):
@@ -115,16 +121,68 @@ _NAME_PREFIX = re.compile(
 )
 
 
+# A sentence end: full stop, question or exclamation mark, any closing quotes or brackets,
+# then spaces (a line break is a boundary of its own).
+_SENTENCE_END = re.compile(r"[.?!…][\"”’')\]]*[ \t\u00a0]+")
+_LINE_BREAK = re.compile(r"\n\s*")
+_OPENERS = "\"“‘'([£$€¥₹"
+# Abbreviations with a full stop that end no sentence ('U.S. Navy', 'Smith Jr. said'), and
+# those that end none before a number ('No. 10', 'Jan. 5').
+_ABBREVIATION = re.compile(r"^(?:(?:[A-Za-z]\.)+|(?:Jr|Sr|vs|approx|est)\.)$")
+_BEFORE_NUMBER = re.compile(
+    r"^(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|No|Nos|Vol|Fig|Art|Sec|Para)\.$"
+)
+
+
+def sentence_starts(text: str) -> list[int]:
+    """Where sentences start, from the text alone: at 0, after a line break (headlines,
+    bylines and standfirsts have no full stop), and after a full stop, question or
+    exclamation mark — with any closing quotes or brackets — and spaces, before a capital, a
+    digit, a currency sign or an opening quote. A title or an initial ('Gov. Daniel Moreno',
+    'R. Palanisamy', 'U.S. Navy') ends no sentence. Each decision reads only the few
+    characters around it."""
+    starts = {0}
+    for m in _LINE_BREAK.finditer(text):
+        if m.end() < len(text):
+            starts.add(m.end())
+    for m in _SENTENCE_END.finditer(text):
+        nxt = m.end()
+        if nxt >= len(text):
+            continue
+        ch = text[nxt]
+        if not (ch.isupper() or ch.isdigit() or ch in _OPENERS):
+            continue
+        k = m.start()
+        if text[k] == ".":
+            begin = max(text.rfind(" ", 0, k), text.rfind("\n", 0, k), text.rfind("\t", 0, k))
+            word = text[begin + 1 : k + 1].lstrip(_OPENERS)
+            if _NAME_PREFIX.match(word) or _ABBREVIATION.match(word):
+                continue
+            if ch.isdigit() and _BEFORE_NUMBER.match(word):
+                continue
+        starts.add(nxt)
+    return sorted(starts)
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans of the sentences `sentence_starts` finds (each up to the next)."""
+    starts = sentence_starts(text)
+    return list(zip(starts, [*starts[1:], len(text)], strict=True))
+
+
 @Language.component("newsclaims_paragraphs", assigns=["token.is_sent_start"])
 def paragraph_boundaries(doc: Doc) -> Doc:
-    """A line break ends a sentence: headlines, bylines and standfirsts have no full stop.
-    Runs before the parser, which keeps boundaries that are already set."""
-    for tok in doc[1:]:
-        prev = doc[tok.i - 1]
-        if "\n" in prev.text or "\n" in prev.whitespace_:
-            tok.is_sent_start = True
-        elif _NAME_PREFIX.match(prev.text) and tok.is_title:
-            tok.is_sent_start = False  # 'Gov. Daniel Moreno', 'R. Palanisamy': one sentence
+    """Every sentence boundary, set before the parser (which keeps them) from the text alone
+    (`sentence_starts`): a token starts a sentence exactly when a sentence starts at its
+    first character. Sentences are then a function of the text, so the prefilter can find a
+    figure's sentence without the model (see extractor.components.context)."""
+    if not len(doc):
+        return doc
+    starts = numpy.asarray(sentence_starts(doc.text), dtype="int64")
+    idx = doc.to_array([IDX]).astype("int64")
+    values = numpy.where(numpy.isin(idx, starts), 1, -1)
+    values[0] = 1
+    doc.from_array([SENT_START], values.astype("uint64").reshape(-1, 1))
     return doc
 
 

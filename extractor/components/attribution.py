@@ -17,6 +17,7 @@ from spacy.tokens import Doc, Span, Token
 
 from extractor.components import finite_relative_clause
 from extractor.components.base import RuleComponent
+from extractor.components.context import context_ents, in_context, source_text
 from extractor.components.names import (
     PRONOUNS,
     SUBJECTS,
@@ -35,6 +36,11 @@ CLAUSE_OPENERS = {"and", "but", "though", "although", "while", "whereas", "as", 
 # Nouns for a piece of evidence rather than its author ('an analysis by X').
 SOURCE_NOUNS = {"analysis", "report", "study", "estimate", "estimates", "figures", "data",
                 "calculations", "survey", "review", "research", "assessment"}  # fmt: skip
+
+
+# Characters back from a pronoun within which its antecedent is looked for (about 150 words;
+# the context usually ends sooner).
+PRONOUN_REACH = 800
 
 
 @dataclass(frozen=True)
@@ -61,18 +67,28 @@ class AttributionFinder(RuleComponent):
 
     # -- quotations ----------------------------------------------------------------------
     def match(self, doc: Doc) -> tuple[list[Quote], dict[int, Attribution | None]]:
-        quotes = find_quotes(doc.text)
+        # Quotation marks are paired on the article's text; only quotations inside the
+        # context of the figures matter (extractor.components.context).
+        quotes = [
+            q for q in find_quotes(source_text(doc)) if in_context(doc, q.start, q.end)
+        ]
         quote_of = {}  # char offset -> quote
         for q in quotes:
             quote_of.update(dict.fromkeys(range(q.start, q.end), q))
         parsed = doc.has_annotation("DEP")
         sent_attr: dict[int, Attribution | None] = {}
         for sent in doc.sents:
-            sent_attr[sent.start] = self.sentence_attribution(doc, sent, quote_of, parsed)
+            if in_context(doc, sent.start_char):
+                sent_attr[sent.start] = self.sentence_attribution(doc, sent, quote_of, parsed)
         result: dict[int, Attribution | None] = {}
         group_attr: dict[int, Attribution | None] = {}
+        figure_groups = {
+            quote_of[f._.figure["start"]].group
+            for f in doc.spans.get("figures", [])
+            if f._.figure["start"] in quote_of
+        }
         for q in quotes:
-            if q.group not in group_attr or group_attr[q.group] is None:
+            if q.group in figure_groups and group_attr.get(q.group) is None:
                 group_attr[q.group] = self.quote_attribution(doc, q, quotes, sent_attr, quote_of)
         for fig in doc.spans.get("figures", []):
             start_char = fig._.figure["start"]
@@ -355,7 +371,10 @@ class AttributionFinder(RuleComponent):
                 if subj is not None and subj.lower_ not in PRONOUNS and subj.i < pron.i:
                     span = mention(doc, subj)
                     return clean(span.text), span.start, span.end
-        earlier = [e for e in doc.ents if e.end <= pron.i and pron.i - e.end <= 150]
+        earlier = [
+            e for e in context_ents(doc)
+            if e.end <= pron.i and pron.idx - e.end_char <= PRONOUN_REACH
+        ]  # fmt: skip
         if kind == "PERSON":
             want = "f" if pron.lower_ in ("she", "her") else "m"
             known = genders(doc)

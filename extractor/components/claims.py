@@ -19,6 +19,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
 from extractor.components.base import RuleComponent
+from extractor.components.context import context_ents
 from extractor.components.evidence import EvidenceMixin
 from extractor.components.timeframes import ANAPHORS, TimeframeMixin
 from extractor.models import Claim, Commitment, Figure, Timeframe
@@ -39,6 +40,8 @@ SPENDING_NOUNS = {
     "budget", "spending", "expenditure", "outlay", "aid", "investment", "contribution",
     "allocation", "funding", "share", "money", "package", "programme", "program",
 }  # fmt: skip
+# Characters back from 'they' within which the place it stands for is looked for.
+THEY_REACH = 450
 # ORG-tagged words that are documents or pots, not spenders.
 NOT_ACTORS = {"budget", "fund", "plan", "review", "bill", "act", "law"}
 
@@ -193,7 +196,7 @@ class ClaimAssembler(EvidenceMixin, TimeframeMixin, RuleComponent):
         places not in the actor table (cities) count half."""
         known = set(self.aliases.values())
         counts: Counter[str] = Counter()
-        for ent in doc.ents:
+        for ent in context_ents(doc):
             name = self.canonical(ent.text)
             if ent.label_ != "GPE" and name not in known:
                 continue
@@ -275,7 +278,7 @@ class ClaimAssembler(EvidenceMixin, TimeframeMixin, RuleComponent):
             and not tok.ent_type_
             and (
                 tok.lower_ in self.aliases
-                or tok.text in {e.text for e in doc.ents if e.label_ == "GPE"}
+                or tok.text in {e.text for e in context_ents(doc) if e.label_ == "GPE"}
             )
         ):
             return self.canonical(tok.text)  # a place the tagger missed here but knows elsewhere
@@ -286,11 +289,11 @@ class ClaimAssembler(EvidenceMixin, TimeframeMixin, RuleComponent):
                 left += 1
             return self.canonical(doc[left : tok.i + 1].text)
         if tok.lower_ == "they":
-            for ent in reversed([e for e in doc.ents if e.end <= tok.i]):
+            for ent in reversed([e for e in context_ents(doc) if e.end <= tok.i]):
+                if tok.idx - ent.end_char > THEY_REACH:
+                    break
                 if ent.label_ == "GPE":
                     return self.canonical(ent.text)
-                if tok.i - ent.end > 80:
-                    break
         return None
 
     # -- dates ---------------------------------------------------------------------------

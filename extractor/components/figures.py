@@ -16,6 +16,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from extractor.components.base import RuleComponent
+from extractor.components.context import source_text
 
 # Western (1,234,567) and Indian (1,28,650) digit grouping, or plain digits.
 _DIGITS = (
@@ -51,6 +52,19 @@ class FigureFinder(RuleComponent):
         self.prefixes = {r.literal.lower(): r for r in currencies if r.position == "prefix"}
         self.suffixes = {r.literal.lower(): r for r in currencies if r.position == "suffix"}
         self.locales = self.rules.get("locales", [])
+        # One alternation per locale, longest marker first (a marker is a literal).
+        self.locale_patterns = [
+            (
+                rule.country,
+                re.compile(
+                    r"(?<!\w)(?:"
+                    + "|".join(re.escape(m) for m in sorted(rule.markers, key=len, reverse=True))
+                    + r")(?!\w)"
+                ),
+            )
+            for rule in self.locales
+            if rule.markers
+        ]
         if not (self.words and percents and currencies):
             self.pattern = None
             return
@@ -106,10 +120,10 @@ class FigureFinder(RuleComponent):
     def locale(self, text: str) -> str | None:
         """The article's country: the locale whose markers occur most often."""
         best, best_n = None, 0
-        for rule in self.locales:
-            n = sum(len(re.findall(rf"(?<!\w){re.escape(m)}(?!\w)", text)) for m in rule.markers)
+        for country, pattern in self.locale_patterns:
+            n = sum(1 for _ in pattern.finditer(text))
             if n > best_n:
-                best, best_n = rule.country, n
+                best, best_n = country, n
         return best
 
     def dollar_code(self, country: str | None) -> str:
@@ -152,7 +166,7 @@ class FigureFinder(RuleComponent):
 
     def set_annotations(self, doc: Doc, matches: list[FigureMatch]) -> None:
         text = doc.text  # spaCy rebuilds Doc.text on every access
-        doc._.locale = self.locale(text)
+        doc._.locale = self.locale(source_text(doc))
         dollar = self.dollar_code(doc._.locale)
         spans = []
         previous: FigureMatch | None = None

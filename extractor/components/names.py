@@ -5,6 +5,8 @@ import re
 
 from spacy.tokens import Doc, Span, Token
 
+from extractor.components.context import context_ents, context_tokens
+
 SUBJECTS = ("nsubj", "nsubjpass", "csubj")
 PRONOUNS = {
     "he": "PERSON", "she": "PERSON", "him": "PERSON", "her": "PERSON",
@@ -58,7 +60,7 @@ def titled(doc: Doc, span: Span) -> Span | None:
     if not words or words[-1] not in ROLE_TITLES:
         return None
     n = len(words)
-    for ent in doc.ents:
+    for ent in context_ents(doc):
         if ent.label_ != "PERSON" or ent.start < n:
             continue
         before = [t.lower_ for t in doc[ent.start - n : ent.start]]
@@ -72,7 +74,7 @@ def full_names(doc: Doc) -> dict[str, str]:
     """A surname used alone ('Brennan') → the fullest name ending in it in the article
     ('Aoife Brennan'), so one person is one speaker."""
     out: dict[str, str] = {}
-    for ent in doc.ents:
+    for ent in context_ents(doc):
         if ent.label_ != "PERSON" or len(ent) < 2:
             continue
         name = clean(ent.text)
@@ -87,7 +89,7 @@ def full_name(doc: Doc, ent: Span) -> Span:
     if len(ent) > 1:
         return ent
     last = ent.text
-    for other in doc.ents:
+    for other in context_ents(doc):
         if other.label_ == "PERSON" and len(other) > 1 and other[-1].text == last:
             return other
     return ent
@@ -100,7 +102,7 @@ def genders(doc: Doc) -> dict[str, str]:
     if cached is not None:
         return cached
     out: dict[str, str] = {}
-    people = [e for e in doc.ents if e.label_ == "PERSON"]
+    people = [e for e in context_ents(doc) if e.label_ == "PERSON"]
     for n, ent in enumerate(people):
         name = full_name(doc, ent).text
         title = doc[ent.start - 1].lower_.rstrip(".") if ent.start else ""
@@ -113,7 +115,7 @@ def genders(doc: Doc) -> dict[str, str]:
         if name in out:
             continue
         stop = people[n + 1].start if n + 1 < len(people) else len(doc)
-        for tok in doc[ent.end : min(stop, ent.end + 60)]:
+        for tok in context_tokens(doc, ent.end, stop, 60):
             if tok.lower_ in ("he", "his", "him"):
                 out[name] = "m"
                 break
