@@ -20,11 +20,10 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from extractor.components import COMPONENTS, _import_factories, register_extensions
+from extractor.components import COMPONENTS, _import_factories, register_extensions, sentence_spans
+from extractor.components.context import context_spans
 from extractor.errors import InputError, ModelError
 from extractor.models import Article, Claim
-from extractor.components import sentence_spans
-from extractor.components.context import context_spans
 from extractor.prefilter import Region, figure_starts, region
 
 log = logging.getLogger(__name__)

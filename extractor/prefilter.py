@@ -63,9 +63,7 @@ def figure_starts(text: str, figures: FigureMatcher) -> list[int]:
     return [m.start for m in figures.match(_Text(text))]  # type: ignore[attr-defined]
 
 
-def region(
-    text: str, context: Sequence[tuple[int, int]], pad_words: int = PAD_WORDS
-) -> Region:
+def region(text: str, context: Sequence[tuple[int, int]], pad_words: int = PAD_WORDS) -> Region:
     """Keep the `context` spans with `pad_words` words on each side; blank the rest."""
     spans: list[tuple[int, int]] = []
     for start, end in context:

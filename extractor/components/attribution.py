@@ -69,9 +69,7 @@ class AttributionFinder(RuleComponent):
     def match(self, doc: Doc) -> tuple[list[Quote], dict[int, Attribution | None]]:
         # Quotation marks are paired on the article's text; only quotations inside the
         # context of the figures matter (extractor.components.context).
-        quotes = [
-            q for q in find_quotes(source_text(doc)) if in_context(doc, q.start, q.end)
-        ]
+        quotes = [q for q in find_quotes(source_text(doc)) if in_context(doc, q.start, q.end)]
         quote_of = {}  # char offset -> quote
         for q in quotes:
             quote_of.update(dict.fromkeys(range(q.start, q.end), q))
