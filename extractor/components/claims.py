@@ -52,6 +52,12 @@ class ClaimAssembler(EvidenceMixin, TimeframeMixin, RuleComponent):
     def compile(self) -> None:
         ctx = self.rules.get("context", [])
         self.context_rules = [(r, r.literal.lower().split()) for r in ctx]
+        self.context_index: dict[str, dict[str, list]] = {}
+        for rule, words in self.context_rules:
+            if words:
+                by_word = self.context_index.setdefault(rule.kind, {})
+                by_word.setdefault(words[0], []).append((rule, words))
+        self._sentences = {}
         self.distractor_words = {
             r.literal.lower() for r in ctx if r.kind == "distractor" and " " not in r.literal
         }
@@ -59,6 +65,11 @@ class ClaimAssembler(EvidenceMixin, TimeframeMixin, RuleComponent):
         for r in self.rules.get("topics", []):
             for term in r.terms:
                 self.topic_terms.append((term.lower().split(), r.topic.value, r.weight))
+        # first word -> [(order, words, topic, weight)]; one-word terms also match lemmas
+        self.topic_index: dict[str, list[tuple[int, list[str], str, float]]] = {}
+        for order, (words, topic, weight) in enumerate(self.topic_terms):
+            if words:
+                self.topic_index.setdefault(words[0], []).append((order, words, topic, weight))
         attribution = self.rules.get("attribution", [])
         self.report_verbs = {r.literal for r in attribution if r.kind == "speech_verb"}
         # Acts of pledging: a date on them ('pledged last year') is not the money's start.
@@ -76,6 +87,7 @@ class ClaimAssembler(EvidenceMixin, TimeframeMixin, RuleComponent):
 
     # -- matching ------------------------------------------------------------------------
     def match(self, doc: Doc) -> list[tuple[Span, dict]]:
+        self._sentences = {}  # words of the sentences read, for this Doc only
         figures = list(doc.spans.get("figures", []))
         # Each figure's own topic, read once: for the article's default, the evidence of
         # spending, and the claim itself.
@@ -147,26 +159,38 @@ class ClaimAssembler(EvidenceMixin, TimeframeMixin, RuleComponent):
 
     # -- distractors ---------------------------------------------------------------------
     def topic(self, doc: Doc, fig: Span) -> str | None:
+        """The nearest topic word of the figure's sentence (by distance / the rule's weight;
+        ties go to the earlier rule, then the earlier word)."""
         sent = fig.sent
-        best: tuple[float, str] | None = None
-        toks = list(sent)
-        low = [t.lower_ for t in toks]
-        for words, topic, weight in self.topic_terms:
-            n = len(words)
-            for i in range(len(low) - n + 1):
-                if low[i : i + n] == words or (
-                    n == 1 and toks[i].lemma_.lower() == words[0] and toks[i].lemma_
-                ):
-                    pos = toks[i].i
-                    dist = fig.start - pos if pos < fig.start else pos - fig.end + 1
-                    if toks[i].ent_type_ in ("ORG", "PERSON", "FAC", "WORK_OF_ART"):
-                        dist *= 2  # 'Institute for Economic Research' names, not a purpose
-                    if self._in_source_phrase(toks[i]):
-                        dist *= 3  # '12bn from its infrastructure fund into climate': the source
-                    score = dist / weight
-                    if best is None or score < best[0]:
-                        best = (score, topic)
-        return best[1] if best else None
+        low, _ = self._sentence_words(sent)
+        best: tuple[float, int, int, str] | None = None
+        for i, word in enumerate(low):
+            tok = sent[i]
+            lemma = tok.lemma_.lower()
+            hits = [
+                (order, topic, weight)
+                for order, words, topic, weight in self.topic_index.get(word, ())
+                if low[i : i + len(words)] == words
+            ]
+            if lemma and lemma != word:
+                hits += [
+                    (order, topic, weight)
+                    for order, words, topic, weight in self.topic_index.get(lemma, ())
+                    if len(words) == 1
+                ]
+            if not hits:
+                continue
+            pos = tok.i
+            dist = fig.start - pos if pos < fig.start else pos - fig.end + 1
+            if tok.ent_type_ in ("ORG", "PERSON", "FAC", "WORK_OF_ART"):
+                dist *= 2  # 'Institute for Economic Research' names, not a purpose
+            if self._in_source_phrase(tok):
+                dist *= 3  # '12bn from its infrastructure fund into climate': the source
+            for order, topic, weight in hits:
+                key = (dist / weight, order, i, topic)
+                if best is None or key[:3] < best[:3]:
+                    best = key
+        return best[3] if best else None
 
     @staticmethod
     def _in_source_phrase(tok: Token) -> bool:

@@ -1,8 +1,8 @@
 """The part of an article a claim's fields may read: its context.
 
 A claim's fields come from its own sentence and from a little around it: the sentence before
-(a lead-in, 'He said:'; the name a pronoun stands for), and, when the figure is quoted, every
-sentence the quotation touches plus the one before it. The article-wide features — the main
+when the figure's sentence has a pronoun (the name it stands for), and, when the figure is
+quoted, every sentence the quotation touches plus the one before it (a lead-in, 'He said:'). The article-wide features — the main
 spender, a surname's full name, a person's gender, a title's holder, the antecedent of a
 pronoun — are read from the named entities *inside the context* of the article's figures,
 not from the whole text.
@@ -17,6 +17,7 @@ Doc._.context holds the spans as [[start_char, end_char], ...], set by the Extra
 region Doc, or computed here on first use from the Doc itself.
 """
 
+import re
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 
@@ -25,8 +26,10 @@ from spacy.tokens import Doc, Span, Token
 from extractor.components import sentence_spans
 from extractor.components.quotes import find_quotes
 
-# Sentences before a figure's sentence that belong to its context.
+# Sentences before a figure's sentence that belong to its context when it has a pronoun
+# (the name it stands for is usually there).
 PREVIOUS_SENTENCES = 1
+_PRONOUN = re.compile(r"\b(?:he|she|they|it|his|her|their|its|him|them)\b", re.I)
 
 
 def source_text(doc: Doc) -> str:
@@ -53,7 +56,9 @@ def context_spans(
     keep: set[int] = set()
     for pos in figure_starts:
         k = index(pos)
-        keep.update(range(max(0, k - PREVIOUS_SENTENCES), k + 1))
+        keep.add(k)
+        if _PRONOUN.search(text, *sentences[k]):
+            keep.update(range(max(0, k - PREVIOUS_SENTENCES), k))
     quotes = find_quotes(text)
     groups: dict[int, list[tuple[int, int]]] = {}
     for q in quotes:

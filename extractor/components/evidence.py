@@ -21,7 +21,10 @@ POTS = {"approval", "fund", "expenditure", "outlay", "budget", "resource", "reve
 
 class EvidenceMixin:
     context_rules: list
+    # kind -> first word -> [(rule, words)]: the context rules by the word they start with
+    context_index: dict[str, dict[str, list]]
     distractor_words: set[str]
+    _sentences: dict[tuple[int, int], tuple[list[str], list[int]]]
 
     def _find(self, words: list[str], toks: list[Token]) -> list[int]:
         """Positions (token indices) where `words` occur in toks."""
@@ -29,32 +32,54 @@ class EvidenceMixin:
         n = len(words)
         return [toks[i].i for i in range(len(low) - n + 1) if low[i : i + n] == words]
 
+    def _sentence_words(self, sent: Span) -> tuple[list[str], list[int]]:
+        """The sentence's lower-cased words, and before each position the number of clause
+        separators so far (read once per sentence while the Doc is processed)."""
+        key = (sent.start, sent.end)
+        cached = self._sentences.get(key)
+        if cached is None:
+            low = [t.lower_ for t in sent]
+            seps = [0]
+            for w in low:
+                seps.append(seps[-1] + (w in (",", ";", "—")))
+            cached = self._sentences[key] = (low, seps)
+        return cached
+
     def _nearest(self, doc: Doc, fig: Span, kind: str, unit_kind: str) -> int | None:
+        """Distance in tokens from the figure to the nearest context word of `kind` within
+        its rule's window and side, in the figure's sentence (commas count CLAUSE_GAP)."""
         sent = fig.sent
+        s0 = sent.start
+        low, seps = self._sentence_words(sent)
+        index = self.context_index.get(kind, {})
         best = None
-        for rule, words in self.context_rules:
-            if rule.kind != kind or rule.applies_to not in (unit_kind, "any"):
+        for p in range(s0, sent.end):
+            candidates = index.get(low[p - s0])
+            if not candidates:
                 continue
-            lo = max(sent.start, fig.start - rule.window)
-            hi = min(sent.end, fig.end + rule.window)
-            toks = []
-            if rule.side in ("before", "both"):
-                toks.append(list(doc[lo : fig.start]))
-            if rule.side in ("after", "both"):
-                toks.append(list(doc[fig.end : hi]))
-            for part in toks:
-                for i in self._find(words, part):
-                    if kind == "spending" and i > 0 and doc[i - 1].lower_ in self.distractor_words:
+            for rule, words in candidates:
+                if rule.applies_to not in (unit_kind, "any"):
+                    continue
+                n = len(words)
+                if low[p - s0 : p - s0 + n] != words:
+                    continue
+                if p + n <= fig.start:
+                    if rule.side not in ("before", "both") or p < fig.start - rule.window:
+                        continue
+                    d, a, b = fig.start - p - n + 1, p + n, fig.start
+                elif p >= fig.end:
+                    if rule.side not in ("after", "both") or p + n > fig.end + rule.window:
+                        continue
+                    d, a, b = p - fig.end + 1, fig.end, p
+                else:
+                    continue
+                if kind == "spending" and p > 0:
+                    prev = low[p - 1 - s0] if p > s0 else doc[p - 1].lower_
+                    if prev in self.distractor_words:
                         continue  # 'deficit target', 'growth forecast': not spending
-                    if i < fig.start:
-                        d = fig.start - i - len(words) + 1
-                        between = doc[i + len(words) : fig.start]
-                    else:
-                        d = i - fig.end + 1
-                        between = doc[fig.end : i]
-                    # Words across a comma belong to another clause: count them as further.
-                    d += CLAUSE_GAP * sum(1 for t in between if t.text in (",", ";", "—"))
-                    best = d if best is None else min(best, d)
+                # Words across a comma belong to another clause: count them as further.
+                d += CLAUSE_GAP * (seps[b - s0] - seps[a - s0])
+                best = d if best is None else min(best, d)
         return best
 
     def is_spending(self, doc: Doc, fig: Span, unit_kind: str, topic: str | None) -> bool:
