@@ -22,6 +22,7 @@ from spacy.tokens import Doc, Span, Token
 
 from extractor.components import finite_relative_clause
 from extractor.components.base import RuleComponent
+from extractor.components.context import context_spans_of
 from extractor.rules import CueRule, Direction
 
 DEFAULT_SCOPE = 12
@@ -70,11 +71,15 @@ class CommitmentTagger(RuleComponent):
                 self.phrases.add(rule.id, [self.nlp.make_doc(rule.literal)])
 
     def match(self, doc: Doc) -> list[Cue]:
-        raw = [
-            Cue(s, e, self.by_key[self.nlp.vocab.strings[k]])
-            for k, s, e in list(self.phrases(doc))
-            + list((self.matcher if doc.has_annotation("TAG") else self.surface_matcher)(doc))
-        ]
+        matcher = self.matcher if doc.has_annotation("TAG") else self.surface_matcher
+        # After the figures component, cues are looked for in the figures' context only.
+        parts = context_spans_of(doc) if "figures" in doc.spans else [doc[:]]
+        found = []
+        for part in parts:
+            # The PhraseMatcher gives Doc offsets for a Span, the Matcher offsets in the Span.
+            found += self.phrases(part)
+            found += [(k, part.start + s, part.start + e) for k, s, e in matcher(part)]
+        raw = [Cue(s, e, self.by_key[self.nlp.vocab.strings[k]]) for k, s, e in found]
         pseudo = [c for c in raw if c.rule.direction == Direction.pseudo]
         cues = [
             c

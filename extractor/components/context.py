@@ -2,10 +2,10 @@
 
 A claim's fields come from its own sentence and from a little around it: the sentence before
 when the figure's sentence has a pronoun (the name it stands for), and, when the figure is
-quoted, every sentence the quotation touches plus the one before it (a lead-in, 'He said:'). The article-wide features — the main
-spender, a surname's full name, a person's gender, a title's holder, the antecedent of a
-pronoun — are read from the named entities *inside the context* of the article's figures,
-not from the whole text.
+quoted, every sentence the quotation touches plus the one before it (a lead-in, 'He said:').
+The article-wide features — the main spender, a surname's full name, a person's gender, a
+title's holder, the antecedent of a pronoun — are read from the named entities *inside the
+context* of the article's figures, not from the whole text.
 
 That rule is what makes the prefilter exact: the context is decided from the text alone
 (rule-based sentences, the figures' regular expressions, quotation marks), so the trained
@@ -26,6 +26,8 @@ from spacy.tokens import Doc, Span, Token
 from extractor.components import sentence_spans
 from extractor.components.quotes import find_quotes
 
+# Characters past a context span's end that a pattern scan may read ('£5bn.' at its end).
+SCAN_MARGIN = 40
 # Sentences before a figure's sentence that belong to its context when it has a pronoun
 # (the name it stands for is usually there).
 PREVIOUS_SENTENCES = 1
@@ -127,3 +129,28 @@ def context_tokens(doc: Doc, start: int, end: int, limit: int) -> Iterator[Token
         if in_context(doc, tok.idx):
             n += 1
             yield tok
+
+
+def scan(
+    pattern: "re.Pattern[str]", text: str, spans: Sequence[tuple[int, int]]
+) -> Iterator[re.Match[str]]:
+    """Matches of `pattern` that start inside `spans` (sorted), each found once; a match may
+    run a little past its span's end, as it would in the whole text."""
+    last = -1
+    for start, end in spans:
+        for m in pattern.finditer(text, start, min(len(text), end + SCAN_MARGIN)):
+            if m.start() >= end:
+                break
+            if m.start() > last:
+                last = m.start()
+                yield m
+
+
+def context_spans_of(doc: Doc) -> list[Span]:
+    """The context as token spans (the tokens wholly inside each character span)."""
+    out = []
+    for start, end in get_context(doc):
+        span = doc.char_span(start, end, alignment_mode="contract")
+        if span is not None and len(span):
+            out.append(span)
+    return out

@@ -19,6 +19,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from extractor.components.base import RuleComponent
+from extractor.components.context import get_context, scan
 
 MONTHS = {
     m: i
@@ -215,8 +216,10 @@ class DateFinder(RuleComponent):
         ctx = self.context(doc)
         found: list[tuple[int, int, DateMatch]] = []
         text = doc.text  # spaCy rebuilds Doc.text on every access
+        # After the figures component, only the figures' context needs dates.
+        spans = get_context(doc) if "figures" in doc.spans else [(0, len(text))]
         for order, (rule, pattern) in enumerate(self.patterns):
-            for m in pattern.finditer(text):
+            for m in scan(pattern, text, spans):
                 value = RESOLVERS[rule.resolver](m, ctx) if ctx else None
                 found.append(
                     (

@@ -10,13 +10,14 @@ alternations of fixed strings around bounded digit runs: no nested quantifiers.
 """
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from extractor.components.base import RuleComponent
-from extractor.components.context import source_text
+from extractor.components.context import get_context, scan, source_text
 
 # Western (1,234,567) and Indian (1,28,650) digit grouping, or plain digits.
 _DIGITS = (
@@ -52,19 +53,18 @@ class FigureFinder(RuleComponent):
         self.prefixes = {r.literal.lower(): r for r in currencies if r.position == "prefix"}
         self.suffixes = {r.literal.lower(): r for r in currencies if r.position == "suffix"}
         self.locales = self.rules.get("locales", [])
-        # One alternation per locale, longest marker first (a marker is a literal).
-        self.locale_patterns = [
-            (
-                rule.country,
-                re.compile(
-                    r"(?<!\w)(?:"
-                    + "|".join(re.escape(m) for m in sorted(rule.markers, key=len, reverse=True))
-                    + r")(?!\w)"
-                ),
-            )
-            for rule in self.locales
-            if rule.markers
-        ]
+        # Every locale's markers in one alternation, longest first (markers are literals):
+        # the text is read once, and each marker found counts for the locales that list it.
+        self.marker_countries: dict[str, list[str]] = {}
+        for rule in self.locales:
+            for m in rule.markers:
+                self.marker_countries.setdefault(m, []).append(rule.country)
+        markers = sorted(self.marker_countries, key=len, reverse=True)
+        self.locale_pattern = (
+            re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, markers)) + r")(?!\w)")
+            if markers
+            else None
+        )
         if not (self.words and percents and currencies):
             self.pattern = None
             return
@@ -119,9 +119,14 @@ class FigureFinder(RuleComponent):
 
     def locale(self, text: str) -> str | None:
         """The article's country: the locale whose markers occur most often."""
+        if self.locale_pattern is None:
+            return None
+        counts = dict.fromkeys((r.country for r in self.locales), 0)
+        for m in self.locale_pattern.finditer(text):
+            for country in self.marker_countries[m.group()]:
+                counts[country] += 1
         best, best_n = None, 0
-        for country, pattern in self.locale_patterns:
-            n = sum(1 for _ in pattern.finditer(text))
+        for country, n in counts.items():  # the first locale wins a tie, as listed
             if n > best_n:
                 best, best_n = country, n
         return best
@@ -133,11 +138,20 @@ class FigureFinder(RuleComponent):
                 return rule.dollar
         return "USD"
 
+    def _scan(self, doc: Doc, text: str) -> Iterator[re.Match[str]]:
+        """Figure matches in the text; in a region Doc only its context is read (everything
+        else is blank, and every figure of the article lies in the context)."""
+        assert self.pattern is not None
+        if not isinstance(doc, Doc) or doc._.context is None:
+            return self.pattern.finditer(text)
+        return scan(self.pattern, text, get_context(doc))
+
     def match(self, doc: Doc) -> list[FigureMatch]:
         if self.pattern is None:
             return []
         found = []
-        for m in self.pattern.finditer(doc.text):
+        text = doc.text
+        for m in self._scan(doc, text):
             g = m.groupdict()
             if g["pct"]:
                 value = self.number(g["pnum"])
