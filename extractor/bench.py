@@ -314,10 +314,12 @@ class Report:
         for r in self.runs:
             s = r.stats
             if r.n_process == 1 and s.get("articles"):
+                kept = s.get("kept", 0) / max(1, s.get("chars", 0))
                 lines.append(
                     f"prefilter: {s['skipped']} of {s['articles']} articles had no figure "
-                    f"(no model), {s['probed']} probed on their figure paragraphs "
-                    f"({s.get('probe_hits', 0)} found a claim), {s['full']} run in full"
+                    f"(no model); {s.get('regions', 0)} run on their claims' context "
+                    f"({kept:.0%} of their text), {s['full']} run whole (too long to run "
+                    "at once)"
                 )
                 break
         lines.append("")
