@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from extractor.components import sentence_spans
+from extractor.components.context import context_spans
 from extractor.errors import InputError
 from extractor.models import Article
 from extractor.prefilter import PAD_WORDS, figure_starts, region
@@ -36,16 +38,20 @@ def claims_json(pairs) -> list[list[dict]]:
     return [[c.model_dump(mode="json") for c in claims] for _, claims in pairs]
 
 
+def context_of(text: str, figures: list[str]) -> list[tuple[int, int]]:
+    return context_spans(text, sentence_spans(text), [text.index(f) for f in figures])
+
+
 def test_prefilter_region_keeps_offsets_and_blanks_the_rest():
-    starts = [TEXT.index("£4bn")]
-    r = region(TEXT, starts)
+    context = context_of(TEXT, ["£4bn"])
+    r = region(TEXT, context)
     assert len(r.text) == len(TEXT)
     assert r.text.count("\n") == TEXT.count("\n")
     assert len(r.spans) == 1
     (s, e) = r.spans[0]
     assert r.text[s:e] == TEXT[s:e]
-    assert r.text[starts[0] : starts[0] + 4] == "£4bn"
-    # The whole figure paragraph, the last PAD_WORDS words before and the first after.
+    assert r.text[TEXT.index("£4bn") :].startswith("£4bn")
+    # The figure's sentence, the last PAD_WORDS words before it and the first after.
     before = TEXT.split("\n\n")[0].split()
     after = TEXT.split("\n\n")[2].split()
     kept = r.text.split()
@@ -55,11 +61,89 @@ def test_prefilter_region_keeps_offsets_and_blanks_the_rest():
     assert set(r.text[:s]) <= {" ", "\n"} and set(r.text[e:]) <= {" ", "\n"}
 
 
-def test_prefilter_region_merges_neighbouring_paragraphs():
-    text = "A paid 5% more.\n\nB paid 6% more.\n\nNothing here at all."
-    r = region(text, [text.index("5%"), text.index("6%")])
+def test_prefilter_region_merges_neighbouring_sentences():
+    text = "A paid 5% more. B paid 6% more.\n\nNothing here at all, none whatsoever, nothing more to read."
+    r = region(text, context_of(text, ["5%", "6%"]))
     assert len(r.spans) == 1
-    assert r.text.startswith("A paid 5% more.\n\nB paid 6% more.\n\nNothing here at all")
+    assert r.text.startswith("A paid 5% more. B paid 6% more.\n\nNothing here at all")
+    assert r.text.rstrip().endswith("nothing more")
+
+
+def test_sentences_are_split_from_the_text_alone():
+    text = (
+        'Gov. Daniel Moreno spoke. He said "No." Then R. Palanisamy left the U.S. Navy. '
+        "See No. 10 today. It fell 3%. 4% rose.\nA headline\nBody text (with a bracket.) Next"
+    )
+    got = [text[s:e].strip() for s, e in sentence_spans(text)]
+    assert got == [
+        "Gov. Daniel Moreno spoke.",
+        'He said "No."',
+        "Then R. Palanisamy left the U.S. Navy.",
+        "See No. 10 today.",
+        "It fell 3%.",
+        "4% rose.",
+        "A headline",
+        "Body text (with a bracket.)",
+        "Next",
+    ]
+
+
+def test_the_pipeline_splits_sentences_as_the_text_rule(blank_extractor):
+    text = "The minister spoke. She said £4bn would go to rail.\nA new line. It was late."
+    doc = blank_extractor.nlp(text)
+    assert [(s.start_char, s.text.strip()) for s in doc.sents] == [
+        (s, text[s:e].strip()) for s, e in sentence_spans(text)
+    ]
+
+
+def test_context_is_the_figure_sentence_and_the_one_before_a_pronoun():
+    text = "Ann Marsh is the minister. She said £4bn would go to rail. Rail fares rose."
+    assert [text[s:e].strip() for s, e in context_of(text, ["£4bn"])] == [
+        "Ann Marsh is the minister. She said £4bn would go to rail."
+    ]
+    plain = "Ann Marsh is the minister. Ministers said £4bn would go to rail. Fares rose."
+    assert [plain[s:e].strip() for s, e in context_of(plain, ["£4bn"])] == [
+        "Ministers said £4bn would go to rail."
+    ]
+
+
+def test_context_holds_a_whole_quotation_and_its_lead_in():
+    text = (
+        "Nothing else happened.\n\nThe minister said:\n\n"
+        "\u201cWe will build lines. We will spend \u00a34bn on them.\n\n"
+        "\u201cAnd stations too,\u201d she added.\n\nThe weather was cold."
+    )
+    got = [text[s:e].strip() for s, e in context_of(text, ["£4bn"])]
+    assert got == [
+        "The minister said:\n\n\u201cWe will build lines. We will spend \u00a34bn on them."
+        "\n\n\u201cAnd stations too,\u201d she added."
+    ]
+
+
+def test_claims_from_the_context_only_equal_the_whole_article(extractor):
+    """A quotation over paragraphs, a pronoun, a surname given in full earlier, a main
+    actor named elsewhere: every path through the context gives the whole run's claims."""
+    from extractor.pipeline import Extractor
+
+    text = (
+        "Rail plan for the north\n\n"
+        "The Transport Secretary, Ann Marsh, visited Leeds on Monday. Officials in Leeds "
+        "welcomed the visit, and the weather was fine.\n\n"
+        "Marsh said the government would spend \u00a34bn on new lines by 2030.\n\n"
+        "Critics were unconvinced. She later said a further 2% of the transport budget "
+        "would go to stations.\n\n"
+        "\u201cWe will not stop there. Another \u00a3500m will follow next year.\n\n"
+        "\u201cThe north deserves it,\u201d she told reporters.\n\nThe weather was cold."
+    )
+    article = Article(id="rail", text=text, published="2025-03-03")
+    naive = Extractor(extractor.nlp, prefilter=False)
+    fast = Extractor(extractor.nlp)
+    want = [c.model_dump(mode="json") for c in naive.extract(article)]
+    got = [c.model_dump(mode="json") for c in fast.extract(article)]
+    assert len(want) == 3
+    assert got == want
+    assert fast.stats["regions"] == 1 and fast.stats["kept"] < len(text)
+    assert {c["speaker"] for c in got} == {"Ann Marsh"}
 
 
 def test_prefilter_figures_come_from_the_figures_component(blank_extractor):

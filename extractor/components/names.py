@@ -145,3 +145,27 @@ def clean(text: str) -> str:
     stripped = TITLES.sub("", text)
     # Keep a title when nothing else is left ('the spokesman', 'Prime minister').
     return stripped if stripped and stripped[0].isupper() else text
+
+
+# Capitalised words before a surname that are no first name ('But Marsh said').
+NOT_FIRST_NAMES = {
+    "but", "and", "or", "the", "a", "an", "when", "if", "as", "so", "then", "while", "after",
+    "before", "since", "that", "this", "mr", "mrs", "ms", "miss", "dr", "sir", "dame", "lord",
+    "lady", "professor", "prof", "said", "says", "told", "according", "by", "for", "with",
+    "from", "of", "in", "on", "at", "to", "labour", "tory", "conservative", "liberal",
+    "democrat", "republican", "senator", "governor", "mayor", "chancellor", "president",
+    "premier", "minister", "secretary", "treasurer", "commissioner", "spokesman",
+    "spokeswoman", "chief", "leader", "general", "deputy", "shadow", "prime",
+}  # fmt: skip
+
+
+def text_full_name(text: str, surname: str) -> str | None:
+    """A surname's full name from the article's text, where the model did not read it
+    (outside the claims' context): the first 'Firstname Surname' written in it."""
+    if not surname or " " in surname or not surname[:1].isupper():
+        return None
+    pattern = re.compile(r"\b([A-Z][a-z]+(?:-[A-Z][a-z]+)?) " + re.escape(surname) + r"\b")
+    for m in pattern.finditer(text):
+        if m.group(1).lower() not in NOT_FIRST_NAMES:
+            return f"{m.group(1)} {surname}"
+    return None
