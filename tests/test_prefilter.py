@@ -62,7 +62,10 @@ def test_prefilter_region_keeps_offsets_and_blanks_the_rest():
 
 
 def test_prefilter_region_merges_neighbouring_sentences():
-    text = "A paid 5% more. B paid 6% more.\n\nNothing here at all, none whatsoever, nothing more to read."
+    text = (
+        "A paid 5% more. B paid 6% more.\n\n"
+        "Nothing here at all, none whatsoever, nothing more to read."
+    )
     r = region(text, context_of(text, ["5%", "6%"]))
     assert len(r.spans) == 1
     assert r.text.startswith("A paid 5% more. B paid 6% more.\n\nNothing here at all")
