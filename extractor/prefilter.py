@@ -21,9 +21,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-# Words kept on each side of a context span (>= the model's four-token window plus the
-# parser's look-ahead).
-PAD_WORDS = 8
+# Words kept on each side of a context span: en_core_web_sm's token vectors (the shared
+# tok2vec and the NER's own) are windowed convolutions of depth 4 and window 1, so a token
+# sees 4 tokens each way, and a word is at least one token.
+PAD_WORDS = 4
 
 _WORD = re.compile(r"\S+")
 _NOT_NEWLINE = re.compile(r"[^\n]+")

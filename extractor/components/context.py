@@ -2,7 +2,7 @@
 
 A claim's fields come from its own sentence and from a little around it: the sentence before
 when the figure's sentence has a pronoun (the name it stands for), and, when the figure is
-quoted, every sentence the quotation touches plus the one before it (a lead-in, 'He said:').
+quoted, the sentences where its segments start and end and the one before it (a lead-in).
 The article-wide features — the main spender, a surname's full name, a person's gender, a
 title's holder, the antecedent of a pronoun — are read from the named entities *inside the
 context* of the article's figures, not from the whole text.
@@ -31,7 +31,8 @@ SCAN_MARGIN = 40
 # Sentences before a figure's sentence that belong to its context when it has a pronoun
 # (the name it stands for is usually there).
 PREVIOUS_SENTENCES = 1
-_PRONOUN = re.compile(r"\b(?:he|she|they|it|his|her|their|its|him|them)\b", re.I)
+# Pronouns that can be a speaker (the subject of 'said', 'pledged') or a spender ('they').
+_PRONOUN = re.compile(r"\b(?:he|she|they|it|we)\b", re.I)
 
 
 def source_text(doc: Doc) -> str:
@@ -44,8 +45,9 @@ def context_spans(
     text: str, sentences: Sequence[tuple[int, int]], figure_starts: Sequence[int]
 ) -> list[tuple[int, int]]:
     """Merged character spans of the context of every figure in `text`: the figure's
-    sentence, PREVIOUS_SENTENCES before it and, for a figure inside a quotation, each
-    sentence a segment of that quotation touches and the sentence before its first segment.
+    sentence, PREVIOUS_SENTENCES before it when it has a pronoun and, for a figure inside a
+    quotation, the sentences where each segment of that quotation starts and ends and the
+    sentence before its first segment.
     `sentences` are the article's sentence spans in order (`sentence_spans(text)`, which is
     how the pipeline splits sentences too)."""
     if not figure_starts or not sentences:
@@ -71,7 +73,8 @@ def context_spans(
         first = index(segments[0][0])
         keep.add(max(0, first - 1))
         for s, e in segments:
-            keep.update(range(index(s), index(max(s, e - 1)) + 1))
+            # Where each segment starts and ends: where its speaker is named.
+            keep.update((index(s), index(max(s, e - 1))))
     spans: list[tuple[int, int]] = []
     for k in sorted(keep):
         s, e = sentences[k]
