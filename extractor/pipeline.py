@@ -20,11 +20,10 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from extractor.components import COMPONENTS, _import_factories, register_extensions, sentence_spans
-from extractor.components.context import context_spans
+from extractor.components import COMPONENTS, _import_factories, register_extensions
 from extractor.errors import InputError, ModelError
 from extractor.models import Article, Claim
-from extractor.prefilter import Region, figure_starts, region
+from extractor.prefilter import Region, region
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +55,7 @@ def load_model(model: str | None = None) -> Language:
     for name in names:
         try:
             with _model_ops():
-                return spacy.load(name, exclude=list(UNUSED_COMPONENTS))
+                return _memoize_lemmas(spacy.load(name, exclude=list(UNUSED_COMPONENTS)))
         except OSError as e:
             if model:
                 raise ModelError(
@@ -81,6 +80,30 @@ def _model_ops() -> Any:
     from thinc.api import use_ops
 
     return use_ops("numpy", use_blis=False)
+
+
+def _memoize_lemmas(nlp: Language) -> Language:
+    """Remember each rule lemma by what it is computed from. spaCy's rule lemmatizer caches
+    only some of its answers (not base forms or proper nouns, which it recomputes each
+    time); its result is a function of the token's text, part of speech and morphology, so
+    one memo keyed by those gives the same lemmas for less."""
+    if "lemmatizer" not in nlp.pipe_names:
+        return nlp
+    lemmatizer = nlp.get_pipe("lemmatizer")
+    if getattr(lemmatizer, "mode", None) != "rule" or not hasattr(lemmatizer, "lemmatize"):
+        return nlp
+    compute = lemmatizer.lemmatize
+    memo: dict[tuple[int, int, int], list[str]] = {}
+
+    def lemmatize(token: Any) -> list[str]:
+        key = (token.orth, token.pos, token.morph.key)
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = compute(token)
+        return found
+
+    lemmatizer.lemmatize = lemmatize
+    return nlp
 
 
 _BLAS: Any = None
@@ -232,11 +255,11 @@ class Extractor:
                 chunks = _chunks(article.text, self.max_chars)
                 jobs.append((i, [self._make_doc(article, c, off) for off, c in chunks]))
                 continue
-            starts = figure_starts(article.text, self._figures)
-            if not starts:
-                self.stats["skipped"] += 1
+            context = self._figures.plan(article.text)
+            if not context:
+                self.stats["skipped"] += 1  # no figure that can be a claim: no model
                 continue
-            r = self.region(article.text, starts)
+            r = region(article.text, context)
             self.stats["regions"] += 1
             self.stats["chars"] += len(article.text)
             self.stats["kept"] += r.kept
@@ -253,11 +276,14 @@ class Extractor:
                 out[i].extend(doc._.claims)
         return out
 
-    def region(self, text: str, starts: list[int]) -> Region:
-        """The part of `text` the model must read for the figures at `starts`: their context
-        (decided from the text: sentences as the pipeline sets them, quotation marks) with
-        padding, everything else blanked."""
-        return region(text, context_spans(text, sentence_spans(text), starts))
+    def region(self, text: str) -> Region | None:
+        """The part of `text` the model must read: the claims' context, decided from the
+        text (extractor.components.context), with padding, everything else blanked; None
+        when no figure in it can be a claim."""
+        if self._figures is None:
+            return None
+        context = self._figures.plan(text)
+        return region(text, context) if context else None
 
     def _make_doc(self, article: Article, text: str, offset: int) -> Doc:
         doc = self.nlp.make_doc(text)

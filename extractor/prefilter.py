@@ -19,7 +19,12 @@ benchmark and the tests, which compare the claims of both paths on whole corpora
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING
+
+from extractor.components.figures import TextOnly
+
+if TYPE_CHECKING:
+    from extractor.components.figures import FigureFinder
 
 # Words kept on each side of a context span: en_core_web_sm's token vectors (the shared
 # tok2vec and the NER's own) are windowed convolutions of depth 4 and window 1, so a token
@@ -28,19 +33,6 @@ PAD_WORDS = 4
 
 _WORD = re.compile(r"\S+")
 _NOT_NEWLINE = re.compile(r"[^\n]+")
-
-
-class FigureMatcher(Protocol):
-    """The figures component: `match(doc)` reads only `doc.text`."""
-
-    def match(self, doc: "_Text") -> Sequence[object]: ...
-
-
-@dataclass(frozen=True)
-class _Text:
-    """A stand-in Doc for rule matchers that read only `.text` (no tokenizing needed)."""
-
-    text: str
 
 
 @dataclass(frozen=True)
@@ -59,9 +51,9 @@ class Region:
         return sum(e - s for s, e in self.spans)
 
 
-def figure_starts(text: str, figures: FigureMatcher) -> list[int]:
+def figure_starts(text: str, figures: "FigureFinder") -> list[int]:
     """Start offsets of every figure the figures component finds in `text`."""
-    return [m.start for m in figures.match(_Text(text))]  # type: ignore[attr-defined]
+    return [m.start for m in figures.match(TextOnly(text))]  # type: ignore[arg-type]
 
 
 def region(text: str, context: Sequence[tuple[int, int]], pad_words: int = PAD_WORDS) -> Region:

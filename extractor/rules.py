@@ -129,7 +129,8 @@ class ActorRule(_Rule):
 
     canonical: str = Field(min_length=1)
     aliases: list[str] = Field(default_factory=list)
-    kind: Literal["country", "alliance", "body", "government"] = "country"
+    # 'region': a province, state or devolved nation with a budget of its own
+    kind: Literal["country", "alliance", "body", "government", "region"] = "country"
 
 
 class DateRule(_Rule):

@@ -126,7 +126,10 @@ class AttributionFinder(RuleComponent):
     def full_name(doc: Doc, name: str, full: dict[str, str]) -> str:
         """A surname alone takes the fullest name of it in the context, else the first
         'Firstname Surname' in the article's text."""
-        return full.get(name) or text_full_name(source_text(doc), name) or name
+        found = full.get(name) or name
+        if " " not in found:
+            found = text_full_name(source_text(doc), found) or found
+        return found
 
     def is_speech(self, tok: Token) -> bool:
         return (tok.lemma_ or tok.lower_).lower() in self.speech or tok.lower_ in self.speech

@@ -19,7 +19,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
 from extractor.components.base import RuleComponent
-from extractor.components.context import context_ents
+from extractor.components.context import context_ents, in_context, source_text
 from extractor.components.evidence import EvidenceMixin
 from extractor.components.timeframes import ANAPHORS, TimeframeMixin
 from extractor.models import Claim, Commitment, Figure, Timeframe
@@ -51,16 +51,7 @@ class ClaimAssembler(EvidenceMixin, TimeframeMixin, RuleComponent):
 
     def compile(self) -> None:
         ctx = self.rules.get("context", [])
-        self.context_rules = [(r, r.literal.lower().split()) for r in ctx]
-        self.context_index: dict[str, dict[str, list]] = {}
-        for rule, words in self.context_rules:
-            if words:
-                by_word = self.context_index.setdefault(rule.kind, {})
-                by_word.setdefault(words[0], []).append((rule, words))
-        self._sentences = {}
-        self.distractor_words = {
-            r.literal.lower() for r in ctx if r.kind == "distractor" and " " not in r.literal
-        }
+        self.compile_context(ctx)
         self.topic_terms: list[tuple[list[str], str, float]] = []
         for r in self.rules.get("topics", []):
             for term in r.terms:
@@ -88,13 +79,14 @@ class ClaimAssembler(EvidenceMixin, TimeframeMixin, RuleComponent):
     # -- matching ------------------------------------------------------------------------
     def match(self, doc: Doc) -> list[tuple[Span, dict]]:
         self._sentences = {}  # words of the sentences read, for this Doc only
-        figures = list(doc.spans.get("figures", []))
+        # Figures outside the context cannot be claims (extractor.components.context).
+        figures = [f for f in doc.spans.get("figures", []) if in_context(doc, f.start_char)]
         # Each figure's own topic, read once: for the article's default, the evidence of
         # spending, and the claim itself.
         own_topic = {f.start: self.topic(doc, f) for f in figures}
         default_topic = self.article_topic(own_topic.values())
         default_actor = self.article_actor(doc)
-        text = doc.text  # spaCy rebuilds Doc.text on every access
+        text = source_text(doc)
         anchors = {f.start: self.conversion_anchor(f, figures, text) for f in figures}
         kept = []
         recent: tuple[int, str] | None = None  # (paragraph start, actor) of the last claim
@@ -137,8 +129,8 @@ class ClaimAssembler(EvidenceMixin, TimeframeMixin, RuleComponent):
 
     def set_annotations(self, doc: Doc, matches: list[tuple[Span, dict]]) -> None:
         dates = list(doc.spans.get("dates", []))
-        figures = list(doc.spans.get("figures", []))
-        text = doc.text
+        figures = [f for f in doc.spans.get("figures", []) if in_context(doc, f.start_char)]
+        text = source_text(doc)
         anchors = {f.start: self.conversion_anchor(f, figures, text) for f in figures}
         previous: tuple[Span, dict] | None = None  # the last claim's sentence and timeframe
         for fig, info in matches:
@@ -218,7 +210,9 @@ class ClaimAssembler(EvidenceMixin, TimeframeMixin, RuleComponent):
         """The article's main spender: places and known bodies (EU, NATO) weighted by how
         often they are subjects or owners; the article's country gets a head start, and
         places not in the actor table (cities) count half."""
-        known = set(self.aliases.values())
+        # Provinces and states are spenders when named as such, but count like any place
+        # toward the article's main spender.
+        known = {name for name in self.aliases.values() if self.kinds.get(name) != "region"}
         counts: Counter[str] = Counter()
         for ent in context_ents(doc):
             name = self.canonical(ent.text)

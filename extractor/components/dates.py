@@ -19,7 +19,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from extractor.components.base import RuleComponent
-from extractor.components.context import get_context, scan
+from extractor.components.context import get_context, scan, source_text
 
 MONTHS = {
     m: i
@@ -215,7 +215,7 @@ class DateFinder(RuleComponent):
     def match(self, doc: Doc) -> list[DateMatch]:
         ctx = self.context(doc)
         found: list[tuple[int, int, DateMatch]] = []
-        text = doc.text  # spaCy rebuilds Doc.text on every access
+        text = source_text(doc)
         # After the figures component, only the figures' context needs dates.
         spans = get_context(doc) if "figures" in doc.spans else [(0, len(text))]
         for order, (rule, pattern) in enumerate(self.patterns):

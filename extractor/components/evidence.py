@@ -73,14 +73,41 @@ class EvidenceMixin:
                     d, a, b = p - fig.end + 1, fig.end, p
                 else:
                     continue
-                if kind == "spending" and p > 0:
-                    prev = low[p - 1 - s0] if p > s0 else doc[p - 1].lower_
-                    if prev in self.distractor_words:
-                        continue  # 'deficit target', 'growth forecast': not spending
+                if kind == "spending" and p > s0 and low[p - 1 - s0] in self.distractor_words:
+                    continue  # 'deficit target', 'growth forecast': not spending
                 # Words across a comma belong to another clause: count them as further.
                 d += CLAUSE_GAP * (seps[b - s0] - seps[a - s0])
                 best = d if best is None else min(best, d)
         return best
+
+    def compile_context(self, rows: list) -> None:
+        """Index the context rules (patterns/context.jsonl) for the evidence methods."""
+        self.context_rules = [(r, r.literal.lower().split()) for r in rows]
+        self.context_index = {}
+        for rule, words in self.context_rules:
+            if words:
+                by_word = self.context_index.setdefault(rule.kind, {})
+                by_word.setdefault(words[0], []).append((rule, words))
+        self.distractor_words = {
+            r.literal.lower() for r in rows if r.kind == "distractor" and " " not in r.literal
+        }
+        self._sentences = {}
+
+    def may_be_spending(self, doc: Doc, fig: Span, unit_kind: str, value: float) -> bool:
+        """False when the words alone settle that the figure is no spending claim: a sum too
+        small, or a distractor, a rate of change or a cut nearer than any sign of spending.
+        `is_spending` can only agree then (it adds evidence against, never for), so a
+        sentence whose figures all fail here needs no model. Reads only the words."""
+        if unit_kind == "money" and value < MIN_MONEY:
+            return False
+        bad = self._nearest(doc, fig, "distractor", unit_kind)
+        for other in (self._change(doc, fig, unit_kind), self._cut(doc, fig, unit_kind)):
+            if other is not None:
+                bad = other if bad is None else min(bad, other)
+        if bad is None:
+            return True
+        good = self._nearest(doc, fig, "spending", unit_kind)
+        return good is not None and good < bad
 
     def is_spending(self, doc: Doc, fig: Span, unit_kind: str, topic: str | None) -> bool:
         """`topic`: the figure's own topic (ClaimAssembler.topic), evidence for a share."""

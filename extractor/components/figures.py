@@ -10,14 +10,17 @@ alternations of fixed strings around bounded digit runs: no nested quantifiers.
 """
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from spacy.language import Language
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 
+from extractor.components import paragraph_boundaries, sentence_spans
 from extractor.components.base import RuleComponent
-from extractor.components.context import get_context, scan, source_text
+from extractor.components.context import context_spans, get_context, scan, source_text
+from extractor.components.evidence import EvidenceMixin
 
 # Western (1,234,567) and Indian (1,28,650) digit grouping, or plain digits.
 _DIGITS = (
@@ -35,14 +38,25 @@ class FigureMatch:
     unit: str  # 'percent', an ISO code, or '$' until the article's dollar is known
 
 
+@dataclass(frozen=True)
+class TextOnly:
+    """A stand-in Doc for `FigureFinder.match`, which reads only `.text` (no tokenizing)."""
+
+    text: str
+
+
 def _alt(literals: list[str]) -> str:
     return "|".join(re.escape(x) for x in sorted(set(literals), key=len, reverse=True))
 
 
-class FigureFinder(RuleComponent):
-    RULE_FILES = ("numbers", "currencies", "locales")
+class FigureFinder(EvidenceMixin, RuleComponent):
+    """Finds figures, and decides the claims' context (extractor.components.context): the
+    sentences whose figures the words alone do not rule out as spending claims."""
+
+    RULE_FILES = ("numbers", "currencies", "locales", "context")
 
     def compile(self) -> None:
+        self.compile_context(self.rules.get("context", []))
         numbers = self.rules.get("numbers", [])
         self.words = {r.literal.lower(): r.value for r in numbers if r.kind == "word"}
         self.fractions = {r.literal.lower(): r.value for r in numbers if r.kind == "fraction"}
@@ -150,7 +164,8 @@ class FigureFinder(RuleComponent):
         if self.pattern is None:
             return []
         found = []
-        text = doc.text
+        # A region Doc (prefilter) is blank outside its context: read the article itself.
+        text = source_text(doc) if isinstance(doc, Doc) else doc.text
         for m in self._scan(doc, text):
             g = m.groupdict()
             if g["pct"]:
@@ -178,16 +193,69 @@ class FigureFinder(RuleComponent):
             found.append(FigureMatch(m.start(), m.end(), m.group(0), value, unit))
         return found
 
+    # -- the claims' context ---------------------------------------------------------------
+    def plan(self, text: str) -> list[tuple[int, int]]:
+        """The context of `text`'s possible claims, read from the text alone (no model): the
+        sentences holding a figure the words do not rule out, and what `context_spans` adds
+        around them. Empty when no figure can be a claim."""
+        matches = self.match(TextOnly(text))  # type: ignore[arg-type]
+        if not matches:
+            return []
+        sentences = sentence_spans(text)
+        firsts = [s for s, _ in sentences]
+        by_sentence: dict[int, list[FigureMatch]] = {}
+        for m in matches:
+            by_sentence.setdefault(bisect_right(firsts, m.start) - 1, []).append(m)
+        kept: list[int] = []
+        for k, found in by_sentence.items():
+            start, end = sentences[k]
+            doc = paragraph_boundaries(self.nlp.make_doc(text[start:end]))
+            pairs = [
+                (doc.char_span(m.start - start, m.end - start, alignment_mode="expand"), m)
+                for m in found
+            ]
+            if self._may_hold_claim(doc, pairs):
+                kept.extend(m.start for m in found)
+        return context_spans(text, sentences, kept)
+
+    def _may_hold_claim(self, doc: Doc, pairs: list[tuple[Span | None, FigureMatch]]) -> bool:
+        """Can any of these figures (one sentence's) be a spending claim, by its words?"""
+        self._sentences = {}
+        return any(
+            span is not None
+            and self.may_be_spending(
+                doc, span, "percent" if m.unit == "percent" else "money", m.value
+            )
+            for span, m in pairs
+        )
+
+    def _context_of(self, doc: Doc, pairs: list[tuple[Span, FigureMatch]]) -> list[list[int]]:
+        """The same decision as `plan`, on a Doc of the whole text (same words, same
+        sentences): the context of a Doc that no prefilter prepared."""
+        by_sentence: dict[int, list[tuple[Span | None, FigureMatch]]] = {}
+        for span, m in pairs:
+            by_sentence.setdefault(span.sent.start, []).append((span, m))
+        kept = [
+            m.start
+            for group in by_sentence.values()
+            if self._may_hold_claim(doc, group)
+            for _, m in group
+        ]
+        text = source_text(doc)
+        return [[s, e] for s, e in context_spans(text, sentence_spans(text), kept)]
+
     def set_annotations(self, doc: Doc, matches: list[FigureMatch]) -> None:
-        text = doc.text  # spaCy rebuilds Doc.text on every access
-        doc._.locale = self.locale(source_text(doc))
+        text = source_text(doc)
+        doc._.locale = self.locale(text)
         dollar = self.dollar_code(doc._.locale)
         spans = []
+        pairs = []
         previous: FigureMatch | None = None
         for f in matches:
             span = doc.char_span(f.start, f.end, alignment_mode="expand")
             if span is None:
                 continue
+            pairs.append((span, f))
             unit = f.unit
             if unit == "$":
                 unit = dollar
@@ -209,6 +277,8 @@ class FigureFinder(RuleComponent):
             spans.append(span)
         doc._.dollar_code = dollar
         doc.spans["figures"] = spans
+        if doc._.context is None and doc.has_annotation("SENT_START"):
+            doc._.context = self._context_of(doc, pairs)
 
 
 @Language.factory(
