@@ -316,8 +316,9 @@ class Report:
             if r.n_process == 1 and s.get("articles"):
                 kept = s.get("kept", 0) / max(1, s.get("chars", 0))
                 lines.append(
-                    f"prefilter: {s['skipped']} of {s['articles']} articles had no figure "
-                    f"(no model); {s.get('regions', 0)} run on their claims' context "
+                    f"prefilter: {s['skipped']} of {s['articles']} articles had no figure that "
+                    f"can be a claim (no model); {s.get('regions', 0)} run on their claims' "
+                    "context "
                     f"({kept:.0%} of their text), {s['full']} run whole (too long to run "
                     "at once)"
                 )

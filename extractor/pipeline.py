@@ -166,8 +166,9 @@ class Extractor:
         # The prefilter reuses the figures component's own rules, so it can never disagree
         # with it; without that component (a custom pipeline) every article runs in full.
         self._figures = figures if prefilter and figures is not None and figures.has_rules else None
-        # Counts for the benchmark: articles seen, skipped (no figure), run on their
-        # context region, run in full; characters of the regions' articles and kept in them.
+        # Counts for the benchmark: articles seen, skipped (no figure that can be a claim),
+        # run on their context region, run in full; characters of the regions' articles and
+        # kept in them.
         self.stats = {
             "articles": 0, "skipped": 0, "regions": 0, "full": 0, "chars": 0, "kept": 0,
         }  # fmt: skip
@@ -255,11 +256,10 @@ class Extractor:
                 chunks = _chunks(article.text, self.max_chars)
                 jobs.append((i, [self._make_doc(article, c, off) for off, c in chunks]))
                 continue
-            context = self._figures.plan(article.text)
-            if not context:
+            r = self.region(article.text)
+            if r is None:
                 self.stats["skipped"] += 1  # no figure that can be a claim: no model
                 continue
-            r = region(article.text, context)
             self.stats["regions"] += 1
             self.stats["chars"] += len(article.text)
             self.stats["kept"] += r.kept

@@ -1,20 +1,24 @@
 """The part of an article a claim's fields may read: its context.
 
-A claim's fields come from its own sentence and from a little around it: the sentence before
-when the figure's sentence has a pronoun (the name it stands for), and, when the figure is
-quoted, the sentences where its segments start and end and the one before it (a lead-in).
-The article-wide features — the main spender, a surname's full name, a person's gender, a
-title's holder, the antecedent of a pronoun — are read from the named entities *inside the
-context* of the article's figures, not from the whole text.
+Only a figure whose sentence the words do not rule out can be a claim (a distractor, a rate
+of change or a cut nearer than any sign of spending, or a sum too small, rules it out: the
+figures component decides this from the words alone). Such a claim's fields come from its
+own sentence and a little around it: the sentence before when the figure's sentence has a
+pronoun (the name it stands for), and, when the figure is quoted, the sentences where the
+quotation's segments start and end and the one before it (a lead-in). The article-wide
+features — the main spender, a surname's full name, a person's gender, a title's holder, the
+antecedent of a pronoun — are read from the named entities *inside the context*, not from
+the whole text (a surname outside it takes its full name from the text, names.py).
 
 That rule is what makes the prefilter exact: the context is decided from the text alone
-(rule-based sentences, the figures' regular expressions, quotation marks), so the trained
-model can be run on the context only (plus a few words of padding, see extractor.prefilter)
-and give the same claims as a run over the whole article. Both paths call `context_spans`
-with the same inputs.
+(rule-based sentences, the figures' regular expressions, the words around them, quotation
+marks), so the trained model can run on the context only (plus a few words of padding, see
+extractor.prefilter) and give the same claims as a run over the whole article.
 
-Doc._.context holds the spans as [[start_char, end_char], ...], set by the Extractor for a
-region Doc, or computed here on first use from the Doc itself.
+Doc._.context holds the spans as [[start_char, end_char], ...]: set by the Extractor for a
+region Doc (FigureFinder.plan on the text), by the figures component on a whole Doc (the
+same decision on the Doc's words), or computed here with every figure's sentence when
+neither ran.
 """
 
 import re
