@@ -3,12 +3,13 @@
 Only a figure whose sentence the words do not rule out can be a claim (a distractor, a rate
 of change or a cut nearer than any sign of spending, or a sum too small, rules it out: the
 figures component decides this from the words alone). Such a claim's fields come from its
-own sentence and a little around it: the sentence before when the figure's sentence has a
-pronoun (the name it stands for), and, when the figure is quoted, the sentences where the
-quotation's segments start and end and the one before it (a lead-in). The article-wide
-features — the main spender, a surname's full name, a person's gender, a title's holder, the
-antecedent of a pronoun — are read from the named entities *inside the context*, not from
-the whole text (a surname outside it takes its full name from the text, names.py).
+own sentence and a little around it: when the figure's sentence has a pronoun, the
+sentences before it back to one that names someone (the name it stands for); when the
+figure is quoted, the sentences where the quotation's segments start and end and the one
+before it (a lead-in). The article-wide features — the main spender, a surname's full name,
+a person's gender, a title's holder, the antecedent of a pronoun — are read from the named
+entities *inside the context*, not from the whole text (a surname outside it takes its full
+name from the text, names.py).
 
 That rule is what makes the prefilter exact: the context is decided from the text alone
 (rule-based sentences, the figures' regular expressions, the words around them, quotation
@@ -32,11 +33,15 @@ from extractor.components.quotes import find_quotes
 
 # Characters past a context span's end that a pattern scan may read ('£5bn.' at its end).
 SCAN_MARGIN = 40
-# Sentences before a figure's sentence that belong to its context when it has a pronoun
-# (the name it stands for is usually there).
-PREVIOUS_SENTENCES = 1
+# When a figure's sentence has a pronoun, the sentences before it back to the nearest one
+# that names someone ('Ms Castell', 'Tom Aldridge'), at most this many, join its context.
+PREVIOUS_SENTENCES = 3
 # Pronouns that can be a speaker (the subject of 'said', 'pledged') or a spender ('they').
 _PRONOUN = re.compile(r"\b(?:he|she|they|it|we)\b", re.I)
+# A person's name: a title and a capitalised word, or two capitalised words.
+_NAMED = re.compile(
+    r"\b(?:Mr|Mrs|Ms|Miss|Dr|Sir|Dame|Lord|Lady)\.?\s+[A-Z]|\b[A-Z][a-z]+\s+[A-Z][a-z]+"
+)
 
 
 def source_text(doc: Doc) -> str:
@@ -49,7 +54,8 @@ def context_spans(
     text: str, sentences: Sequence[tuple[int, int]], figure_starts: Sequence[int]
 ) -> list[tuple[int, int]]:
     """Merged character spans of the context of every figure in `text`: the figure's
-    sentence, PREVIOUS_SENTENCES before it when it has a pronoun and, for a figure inside a
+    sentence, when it has a pronoun the sentences before it back to one that names someone
+    (at most PREVIOUS_SENTENCES) and, for a figure inside a
     quotation, the sentences where each segment of that quotation starts and ends and the
     sentence before its first segment.
     `sentences` are the article's sentence spans in order (`sentence_spans(text)`, which is
@@ -66,7 +72,10 @@ def context_spans(
         k = index(pos)
         keep.add(k)
         if _PRONOUN.search(text, *sentences[k]):
-            keep.update(range(max(0, k - PREVIOUS_SENTENCES), k))
+            for j in range(k - 1, max(-1, k - 1 - PREVIOUS_SENTENCES), -1):
+                keep.add(j)
+                if _NAMED.search(text, *sentences[j]):
+                    break
     quotes = find_quotes(text)
     groups: dict[int, list[tuple[int, int]]] = {}
     for q in quotes:
