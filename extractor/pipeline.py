@@ -83,26 +83,15 @@ def _model_ops() -> Any:
 
 
 def _memoize_lemmas(nlp: Language) -> Language:
-    """Remember each rule lemma by what it is computed from. spaCy's rule lemmatizer caches
-    only some of its answers (not base forms or proper nouns, which it recomputes each
-    time); its result is a function of the token's text, part of speech and morphology, so
-    one memo keyed by those gives the same lemmas for less."""
+    """Run the rule lemmatizer through `newsclaims_lemmatizer`: the same lemmas, computed
+    once per (text, part of speech, morphology) and written as one array."""
     if "lemmatizer" not in nlp.pipe_names:
         return nlp
-    lemmatizer = nlp.get_pipe("lemmatizer")
-    if getattr(lemmatizer, "mode", None) != "rule" or not hasattr(lemmatizer, "lemmatize"):
+    if getattr(nlp.get_pipe("lemmatizer"), "mode", None) != "rule":
         return nlp
-    compute = lemmatizer.lemmatize
-    memo: dict[tuple[int, int, int], list[str]] = {}
-
-    def lemmatize(token: Any) -> list[str]:
-        key = (token.orth, token.pos, token.morph.key)
-        found = memo.get(key)
-        if found is None:
-            found = memo[key] = compute(token)
-        return found
-
-    lemmatizer.lemmatize = lemmatize
+    _import_factories()
+    nlp.add_pipe("newsclaims_lemmatizer", after="lemmatizer")
+    nlp.disable_pipe("lemmatizer")
     return nlp
 
 

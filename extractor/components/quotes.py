@@ -8,6 +8,7 @@ Unlike textacy's pairing, an odd number of marks never fails the whole document.
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 OPEN_Q = "“„«"
 CLOSE_Q = "”»"
@@ -21,16 +22,21 @@ class Quote:
     group: int  # segments of one multi-paragraph quotation share a group
 
 
-def find_quotes(text: str) -> list[Quote]:
+_MARK = re.compile(f"[{OPEN_Q}{CLOSE_Q}{STRAIGHT_Q}]")
+
+
+@lru_cache(maxsize=4)
+def find_quotes(text: str) -> tuple[Quote, ...]:
+    """The quotations of a text, in order (cached: the context and attribution both ask)."""
     found: list[Quote] = []
     group = 0
     open_at: int | None = None
     paragraphs = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text)]
     for n, (ps, pe) in enumerate(paragraphs):
-        i = ps
         if open_at is not None:
             open_at = ps  # a quotation carried over from the previous paragraph
-        while i < pe:
+        for mark in _MARK.finditer(text, ps, pe):
+            i = mark.start()
             ch = text[i]
             if ch in OPEN_Q and open_at is None:
                 open_at = i
@@ -43,14 +49,13 @@ def find_quotes(text: str) -> list[Quote]:
                     open_at = None
             elif ch == STRAIGHT_Q and open_at is None:
                 open_at = i
-            i += 1
         if open_at is not None:
             nxt = paragraphs[n + 1][0] if n + 1 < len(paragraphs) else None
             found.append(Quote(open_at, pe, group))
             if nxt is None or text[nxt] not in OPEN_Q + STRAIGHT_Q:
                 group += 1
                 open_at = None
-    return found
+    return tuple(found)
 
 
 # -- matching ------------------------------------------------------------------------
