@@ -1,12 +1,15 @@
 """The Extractor: model choice, streaming order, long articles in chunks."""
 
 import warnings
+from pathlib import Path
 
 import pytest
 
 from extractor.errors import ModelError
 from extractor.models import Article
 from extractor.pipeline import BlankModelWarning, Extractor, load_model
+
+ROOT = Path(__file__).resolve().parents[1]
 
 PARAGRAPH = (
     "The ministry will spend £{n}bn on new rail lines in the north by 2030, officials said. "
@@ -61,3 +64,28 @@ def test_pipeline_blank_model_still_reads_figures_and_dates(blank_extractor):
     (claim,) = blank_extractor.extract(article)
     assert (claim.figure.value, claim.figure.unit) == (2e9, "GBP")
     assert claim.timeframe.deadline == "2030"
+
+
+def test_pipeline_array_lemmatizer_gives_spacys_lemmas(extractor):
+    """newsclaims_lemmatizer replaces spaCy's rule lemmatizer in the Extractor's pipeline:
+    every token of real text gets the lemma spaCy's own component gives it."""
+    import spacy
+
+    from extractor.pipeline import DEFAULT_MODELS
+
+    if "newsclaims_lemmatizer" not in extractor.nlp.pipe_names:
+        pytest.skip("no trained pipeline with a rule lemmatizer installed")
+    plain = None
+    for name in DEFAULT_MODELS:
+        try:
+            plain = spacy.load(name)
+            break
+        except OSError:
+            continue
+    assert plain is not None and "newsclaims_lemmatizer" not in plain.pipe_names
+    plain.add_pipe("newsclaims_paragraphs", before="parser")  # the same sentences
+    texts = [p.read_text() for p in sorted((ROOT / "fixtures" / "articles").glob("*.txt"))]
+    ours = [[t.lemma_ for t in doc] for doc in extractor.nlp.pipe(texts)]
+    theirs = [[t.lemma_ for t in doc] for doc in plain.pipe(texts)]
+    assert sum(map(len, ours)) > 5000
+    assert ours == theirs

@@ -81,3 +81,16 @@ def test_spacy_pipeline_splits_the_headline_like_the_extractor():
     claims = nlp(_article_text())._.claims
     expected = extractor(name).extract(Article(id="article", text=_article_text()))
     assert _reading(claims) == _reading(expected)
+
+
+def test_spacy_pipeline_with_the_paragraph_splitter_equals_the_extractor():
+    """What the README promises: add newsclaims_paragraphs before the parser and the claims of
+    a user's pipeline are the Extractor's (same sentences, so the same context)."""
+    name = _trained_name()
+    nlp = spacy.load(name)
+    nlp.add_pipe("newsclaims_paragraphs", before="parser")
+    nlp.add_pipe("spending_claims")
+    claims = nlp(_article_text())._.claims
+    expected = extractor(name).extract(Article(id="article", text=_article_text()))
+    assert len(expected) >= 2
+    assert _reading(claims) == _reading(expected)
