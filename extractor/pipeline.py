@@ -55,7 +55,7 @@ def load_model(model: str | None = None) -> Language:
     for name in names:
         try:
             with _model_ops():
-                return _memoize_lemmas(spacy.load(name, exclude=list(UNUSED_COMPONENTS)))
+                return _lean(spacy.load(name, exclude=list(UNUSED_COMPONENTS)))
         except OSError as e:
             if model:
                 raise ModelError(
@@ -82,19 +82,6 @@ def _model_ops() -> Any:
     return use_ops("numpy", use_blis=False)
 
 
-def _memoize_lemmas(nlp: Language) -> Language:
-    """Run the rule lemmatizer through `newsclaims_lemmatizer`: the same lemmas, computed
-    once per (text, part of speech, morphology) and written as one array."""
-    if "lemmatizer" not in nlp.pipe_names:
-        return nlp
-    if getattr(nlp.get_pipe("lemmatizer"), "mode", None) != "rule":
-        return nlp
-    _import_factories()
-    nlp.add_pipe("newsclaims_lemmatizer", after="lemmatizer")
-    nlp.disable_pipe("lemmatizer")
-    return nlp
-
-
 _BLAS: Any = None
 
 
@@ -109,6 +96,15 @@ def _one_blas_thread() -> Any:
 
         _BLAS = ThreadpoolController()
     return _BLAS.limit(limits=1, user_api="blas")
+
+
+def _lean(nlp: Language) -> Language:
+    """The attribute ruler and rule lemmatizer through exact array stand-ins
+    (extractor.components.lean: same attributes, remembered per distinct token)."""
+    _import_factories()
+    from extractor.components.lean import lean
+
+    return lean(nlp)
 
 
 def _blank() -> Language:

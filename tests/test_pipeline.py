@@ -66,14 +66,16 @@ def test_pipeline_blank_model_still_reads_figures_and_dates(blank_extractor):
     assert claim.timeframe.deadline == "2030"
 
 
-def test_pipeline_array_lemmatizer_gives_spacys_lemmas(extractor):
-    """newsclaims_lemmatizer replaces spaCy's rule lemmatizer in the Extractor's pipeline:
-    every token of real text gets the lemma spaCy's own component gives it."""
+def test_pipeline_array_rulers_give_spacys_attributes(extractor):
+    """newsclaims_attribute_ruler and newsclaims_lemmatizer replace spaCy's attribute ruler
+    and rule lemmatizer in the Extractor's pipeline: every token gets the part of speech,
+    tag, morphology, lemma and dependency label spaCy's own components give it, also where
+    the ruler's two-token and dependency patterns apply."""
     import spacy
 
     from extractor.pipeline import DEFAULT_MODELS
 
-    if "newsclaims_lemmatizer" not in extractor.nlp.pipe_names:
+    if "newsclaims_attribute_ruler" not in extractor.nlp.pipe_names:
         pytest.skip("no trained pipeline with a rule lemmatizer installed")
     plain = None
     for name in DEFAULT_MODELS:
@@ -83,9 +85,20 @@ def test_pipeline_array_lemmatizer_gives_spacys_lemmas(extractor):
         except OSError:
             continue
     assert plain is not None and "newsclaims_lemmatizer" not in plain.pipe_names
+    assert "attribute_ruler" in plain.pipe_names and "lemmatizer" in plain.pipe_names
     plain.add_pipe("newsclaims_paragraphs", before="parser")  # the same sentences
     texts = [p.read_text() for p in sorted((ROOT / "fixtures" / "articles").glob("*.txt"))]
-    ours = [[t.lemma_ for t in doc] for doc in extractor.nlp.pipe(texts)]
-    theirs = [[t.lemma_ for t in doc] for doc in plain.pipe(texts)]
+    texts.append(
+        "Let's go. There is money, and there were plans.  Y'all gonna pay, ain't it?\n\n"
+        "We gotta run; c'mon. He gets it and she got it. I'm sure they'll spend $5bn."
+    )
+
+    def attributes(nlp):
+        return [
+            [(t.pos_, t.tag_, str(t.morph), t.lemma_, t.dep_) for t in doc]
+            for doc in nlp.pipe(texts)
+        ]
+
+    ours = attributes(extractor.nlp)
     assert sum(map(len, ours)) > 5000
-    assert ours == theirs
+    assert ours == attributes(plain)

@@ -11,7 +11,7 @@ n_process>1 need no custom encoders). `Doc._.claims` builds the pydantic Claims.
 import re
 
 import numpy
-from spacy.attrs import IDX, LEMMA, MORPH, ORTH, POS, SENT_START
+from spacy.attrs import IDX, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
@@ -186,40 +186,6 @@ def paragraph_boundaries(doc: Doc) -> Doc:
     return doc
 
 
-class ArrayLemmatizer:
-    """spaCy's rule lemmatizer, run faster with the same lemmas. Its answer is a function of
-    a token's text, part of speech and morphology (the key of spaCy's own cache, which skips
-    base forms and proper nouns); this component remembers every answer by that key and
-    writes a Doc's lemmas as one array instead of token by token. Tokens that already have
-    a lemma (from the attribute ruler) keep it, as with spaCy's."""
-
-    def __init__(self, nlp: Language, name: str) -> None:
-        self.name = name
-        self.lemmatize = nlp.get_pipe("lemmatizer").lemmatize
-        self.memo: dict[tuple[int, int, int], int] = {}
-
-    def __call__(self, doc: Doc) -> Doc:
-        if not len(doc):
-            return doc
-        arr = doc.to_array([LEMMA, ORTH, POS, MORPH]).astype("uint64")
-        lemmas = arr[:, 0].copy()
-        strings = doc.vocab.strings
-        for i in numpy.flatnonzero(lemmas == 0).tolist():
-            key = (int(arr[i, 1]), int(arr[i, 2]), int(arr[i, 3]))
-            found = self.memo.get(key)
-            if found is None:
-                found = self.memo[key] = strings.add(self.lemmatize(doc[i])[0])
-            lemmas[i] = found
-        doc.from_array([LEMMA], lemmas.reshape(-1, 1))
-        return doc
-
-
-@Language.factory("newsclaims_lemmatizer", assigns=["token.lemma"], requires=["token.pos"])
-def make_array_lemmatizer(nlp: Language, name: str) -> ArrayLemmatizer:
-    """The pipeline's rule lemmatizer, memoised and written as one array (same lemmas)."""
-    return ArrayLemmatizer(nlp, name)
-
-
 def finite_relative_clause(tok: Token) -> bool:
     """Is `tok` the verb of a finite relative clause ('which spends 3.4%', 'the £40bn it
     would cost')? Infinitival ones ('the package to reach ¥3tn') carry their head's stance."""
@@ -233,4 +199,11 @@ def finite_relative_clause(tok: Token) -> bool:
 
 def _import_factories() -> None:
     # Registers every factory (the spacy_factories entry points do this for spacy.load).
-    from extractor.components import attribution, claims, commitment, dates, figures  # noqa: F401
+    from extractor.components import (  # noqa: F401
+        attribution,
+        claims,
+        commitment,
+        dates,
+        figures,
+        lean,
+    )
