@@ -102,3 +102,22 @@ def test_pipeline_array_rulers_give_spacys_attributes(extractor):
     ours = attributes(extractor.nlp)
     assert sum(map(len, ours)) > 5000
     assert ours == attributes(plain)
+
+
+def test_pipeline_array_rulers_memos_stay_bounded(extractor, monkeypatch):
+    """A long feed keeps bringing new words: the stand-ins' memos start afresh at their
+    limit instead of growing without end, and the attributes stay the same."""
+    from extractor.components import lean
+
+    if "newsclaims_attribute_ruler" not in extractor.nlp.pipe_names:
+        pytest.skip("no trained pipeline with an attribute ruler installed")
+    monkeypatch.setattr(lean, "MEMO_LIMIT", 5)
+    ruler = extractor.nlp.get_pipe("newsclaims_attribute_ruler")
+    lemmatizer = extractor.nlp.get_pipe("newsclaims_lemmatizer")
+    text = "The ministers spent forty new grants on bridges, schools and hospitals."
+    before = [(t.pos_, t.lemma_) for t in extractor.nlp(text)]
+    ruler.memo.clear()
+    lemmatizer.memo.clear()
+    after = [(t.pos_, t.lemma_) for t in extractor.nlp(text)]
+    assert len(ruler.memo) <= 5 and len(lemmatizer.memo) <= 5
+    assert after == before

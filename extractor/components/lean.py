@@ -15,6 +15,9 @@ from spacy.language import Language
 from spacy.matcher import Matcher
 from spacy.tokens import Doc
 
+# Entries a memo keeps before it starts afresh (a cache: a long feed with ever new words
+# must not grow it without end; about 40 MB at most).
+MEMO_LIMIT = 200_000
 # What the attribute ruler's patterns may test here, and the token attribute each reads.
 _TESTED = {"TAG": TAG, "LOWER": LOWER, "DEP": DEP, "IS_SPACE": IS_SPACE}
 # What its rules may set and write as arrays (DEP is set token by token: it is rare).
@@ -116,6 +119,8 @@ class ArrayAttributeRuler:
             key = tuple(row)
             ids = self.memo.get(key)
             if ids is None:
+                if len(self.memo) >= MEMO_LIMIT:
+                    self.memo.clear()
                 ids = self.memo[key] = self._matching(doc, key)
             if ids:
                 applied[i] = [(attr_id, i, i + 1) for attr_id in ids]
@@ -161,6 +166,8 @@ class ArrayLemmatizer:
             key = (int(arr[i, 1]), int(arr[i, 2]), int(arr[i, 3]))
             found = self.memo.get(key)
             if found is None:
+                if len(self.memo) >= MEMO_LIMIT:
+                    self.memo.clear()
                 found = self.memo[key] = strings.add(self.lemmatize(doc[i])[0])
             lemmas[i] = found
         doc.from_array([LEMMA], lemmas.reshape(-1, 1))
