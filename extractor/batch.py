@@ -431,7 +431,6 @@ def _process(
 ) -> None:
     from tqdm import tqdm
 
-    from extractor.distributed import pipe_articles
     from extractor.ingest.clean import CleanerPool
     from extractor.ingest.fetch import Fetcher
 
@@ -535,14 +534,12 @@ def _process(
                     yield outcome
 
         try:
-            # The same NLP step as every other engine (extractor.distributed), so `run` and
-            # `run --engine dask` give the same claims for the same articles.
-            if n_process > 1:
-                outcomes: Iterator[tuple[Article, list[Claim] | Exception]] = pipe_articles(
-                    articles(), extractor=extractor, batch_size=batch_size, n_process=n_process
-                )
-            else:
-                outcomes = _isolated(articles(), extractor, batch_size)
+            # The same NLP step as every other engine (Extractor's batches), so `run` and
+            # `run --engine dask` give the same claims for the same articles; an article
+            # that breaks the pipeline gets its exception (in any number of processes).
+            outcomes: Iterator[tuple[Article, list[Claim] | Exception]] = extractor.pipe_outcomes(
+                articles(), batch_size=batch_size, n_process=n_process
+            )
             for _article, claims in outcomes:
                 key = keys.popleft()
                 if isinstance(claims, Exception):
@@ -567,41 +564,6 @@ def _process(
                 with contextlib.suppress(queue.Empty):
                     results.get(timeout=0.1)
             bar.close()
-
-
-def _isolated(
-    articles: Iterable[Article], extractor: Any, batch_size: int
-) -> Iterator[tuple[Article, "list[Claim] | Exception"]]:
-    """(article, claims) in order, batch by batch through the shared NLP step; when a batch
-    raises, its articles are run one at a time and the one that raises gets its exception
-    instead of claims (an article that crashes the pipeline must not stop the run, nor stop
-    every rerun)."""
-    from extractor.distributed import pipe_articles
-
-    batch: list[Article] = []
-
-    def run(batch: list[Article]) -> Iterator[tuple[Article, "list[Claim] | Exception"]]:
-        try:
-            results = [
-                c for _a, c in pipe_articles(batch, extractor=extractor, batch_size=len(batch))
-            ]
-        except Exception:
-            for article in batch:
-                try:
-                    yield article, extractor.extract(article)
-                except Exception as e:
-                    log.exception("extraction of %s failed", article.identity)
-                    yield article, e
-            return
-        yield from zip(batch, results, strict=True)
-
-    for article in articles:
-        batch.append(article)
-        if len(batch) >= batch_size:
-            yield from run(batch)
-            batch = []
-    if batch:
-        yield from run(batch)
 
 
 def _prepare(

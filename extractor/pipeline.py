@@ -186,9 +186,36 @@ class Extractor:
         for batch in batches:
             yield from zip(batch, self._claims_for(batch), strict=True)
 
+    def pipe_outcomes(
+        self, articles: Iterable[Article], *, batch_size: int = 32, n_process: int = 1
+    ) -> Iterator[tuple[Article, "list[Claim] | Exception"]]:
+        """Like `pipe`, but an article that makes the pipeline raise gets its exception
+        instead of claims and the stream goes on: a batch that raises is run again one
+        article at a time (in its worker process when n_process > 1). For batch runs, where
+        one broken article must not stop the others."""
+        batches = _batches(articles, batch_size)
+        if n_process > 1 and "fork" in multiprocessing.get_all_start_methods():
+            yield from self._pipe_parallel(batches, n_process, isolate=True)
+            return
+        for batch in batches:
+            yield from zip(batch, self._outcomes_for(batch), strict=True)
+
+    def _outcomes_for(self, batch: list[Article]) -> "list[list[Claim] | Exception]":
+        try:
+            return list(self._claims_for(batch))
+        except Exception:
+            outcomes: list[list[Claim] | Exception] = []
+            for article in batch:
+                try:
+                    outcomes.append(self._claims_for([article])[0])
+                except Exception as e:
+                    log.exception("extraction of %s failed", article.identity)
+                    outcomes.append(e)
+            return outcomes
+
     def _pipe_parallel(
-        self, batches: Iterator[list[Article]], n_process: int
-    ) -> Iterator[tuple[Article, list[Claim]]]:
+        self, batches: Iterator[list[Article]], n_process: int, *, isolate: bool = False
+    ) -> Iterator[tuple[Article, Any]]:
         # The input is read here, in the caller's thread (it may use thread-bound resources
         # such as a SQLite ledger), and handed to the workers batch by batch.
         global _WORKER
@@ -211,8 +238,9 @@ class Extractor:
         try:
             for batch in batches:
                 try:
-                    _check_texts(batch)  # here: an InputError does not survive pickling
-                    in_flight.append((batch, pool.apply_async(_work, (batch,))))
+                    if not isolate:
+                        _check_texts(batch)  # here: an InputError does not survive pickling
+                    in_flight.append((batch, pool.apply_async(_work, (batch, isolate))))
                 except InputError as e:
                     in_flight.append((batch, e))  # raised in its turn, after earlier batches
                 if len(in_flight) >= n_process * BATCHES_PER_WORKER:
@@ -294,18 +322,31 @@ class _Raised:
     error: Exception
 
 
-def _work(batch: list[Article]) -> tuple[list[list[Claim]], dict[str, int]] | _Raised:
+def _work(
+    batch: list[Article], isolate: bool = False
+) -> tuple[list[Any], dict[str, int]] | _Raised:
     assert _WORKER is not None, "worker process started without an Extractor"
     before = dict(_WORKER.stats)
     try:
-        claims = _WORKER._claims_for(batch)
+        if isolate:
+            claims: list[Any] = [_portable(c) for c in _WORKER._outcomes_for(batch)]
+        else:
+            claims = _WORKER._claims_for(batch)
     except Exception as e:
-        try:
-            pickle.loads(pickle.dumps(e))
-        except Exception:
-            e = RuntimeError(f"{type(e).__name__}: {e}")
-        return _Raised(e)
+        return _Raised(_portable(e))
     return claims, {k: v - before[k] for k, v in _WORKER.stats.items()}
+
+
+def _portable(value: Any) -> Any:
+    """An exception that can travel back from a worker (pickled), else a RuntimeError with
+    its type and message; anything else as it is."""
+    if not isinstance(value, Exception):
+        return value
+    try:
+        pickle.loads(pickle.dumps(value))
+    except Exception:
+        return RuntimeError(f"{type(value).__name__}: {value}")
+    return value
 
 
 def _check_texts(batch: list[Article]) -> None:
