@@ -98,26 +98,43 @@ class EvidenceMixin:
         small, or a distractor, a rate of change or a cut nearer than any sign of spending.
         `is_spending` can only agree then (it adds evidence against, never for), so a
         sentence whose figures all fail here needs no model. Reads only the words."""
-        if unit_kind == "money" and value < MIN_MONEY:
+        if self._too_small(unit_kind, value):
             return False
-        bad = self._nearest(doc, fig, "distractor", unit_kind)
-        for other in (self._change(doc, fig, unit_kind), self._cut(doc, fig, unit_kind)):
-            if other is not None:
-                bad = other if bad is None else min(bad, other)
+        bad = self._words_against(doc, fig, unit_kind)
         if bad is None:
             return True
         good = self._nearest(doc, fig, "spending", unit_kind)
         return good is not None and good < bad
 
+    def _words_against(self, doc: Doc, fig: Span, unit_kind: str) -> int | None:
+        """The nearest evidence against spending that the words alone give: a distractor, a
+        rate of change or a cut (None when there is none)."""
+        found = [
+            d
+            for d in (
+                self._nearest(doc, fig, "distractor", unit_kind),
+                self._change(doc, fig, unit_kind),
+                self._cut(doc, fig, unit_kind),
+            )
+            if d is not None
+        ]
+        return min(found) if found else None
+
     def is_spending(self, doc: Doc, fig: Span, unit_kind: str, topic: str | None) -> bool:
         """`topic`: the figure's own topic (ClaimAssembler.topic), evidence for a share."""
-        if self._too_small(fig, unit_kind):
+        if self._too_small(unit_kind, fig._.figure["value"]):
             return False
-        bad = self._nearest(doc, fig, "distractor", unit_kind)
-        for other in (self._people_share(doc, fig, unit_kind), self._change(doc, fig, unit_kind),
-                      self._cut(doc, fig, unit_kind)):  # fmt: skip
-            if other is not None:
-                bad = other if bad is None else min(bad, other)
+        # What the words say against it (as in may_be_spending), and a share of people or
+        # things, which needs the tagger and entities.
+        found = [
+            d
+            for d in (
+                self._words_against(doc, fig, unit_kind),
+                self._people_share(doc, fig, unit_kind),
+            )
+            if d is not None
+        ]
+        bad = min(found) if found else None
         good = self._nearest(doc, fig, "spending", unit_kind)
         if bad is not None:
             return good is not None and good < bad
@@ -184,10 +201,11 @@ class EvidenceMixin:
                 break
         return None
 
-    def _too_small(self, fig: Span, unit_kind: str) -> bool:
+    @staticmethod
+    def _too_small(unit_kind: str, value: float) -> bool:
         """Sums that size are what a person pays or gets ('£15 a year', '$781 a fortnight'),
         not what a government spends."""
-        return unit_kind == "money" and fig._.figure["value"] < MIN_MONEY
+        return unit_kind == "money" and value < MIN_MONEY
 
     # -- base, topic, actor --------------------------------------------------------------
 
