@@ -19,12 +19,6 @@ benchmark and the tests, which compare the claims of both paths on whole corpora
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
-from extractor.components.figures import TextOnly
-
-if TYPE_CHECKING:
-    from extractor.components.figures import FigureFinder
 
 # Words kept on each side of a context span: en_core_web_sm's token vectors (the shared
 # tok2vec and the NER's own) are windowed convolutions of depth 4 and window 1, so a token
@@ -49,11 +43,6 @@ class Region:
     def kept(self) -> int:
         """Characters the model reads (for statistics)."""
         return sum(e - s for s, e in self.spans)
-
-
-def figure_starts(text: str, figures: "FigureFinder") -> list[int]:
-    """Start offsets of every figure the figures component finds in `text`."""
-    return [m.start for m in figures.match(TextOnly(text))]  # type: ignore[arg-type]
 
 
 def region(text: str, context: Sequence[tuple[int, int]], pad_words: int = PAD_WORDS) -> Region:

@@ -8,9 +8,10 @@ import pytest
 
 from extractor.components import sentence_spans
 from extractor.components.context import context_spans
+from extractor.components.figures import TextOnly
 from extractor.errors import InputError
 from extractor.models import Article
-from extractor.prefilter import PAD_WORDS, figure_starts, region
+from extractor.prefilter import PAD_WORDS, region
 
 ROOT = Path(__file__).resolve().parents[1]
 BBC = ROOT.parent / "shared" / "external" / "bbc.jsonl"
@@ -169,8 +170,8 @@ def test_claims_from_the_context_only_equal_the_whole_article(extractor):
 
 def test_prefilter_figures_come_from_the_figures_component(blank_extractor):
     figures = blank_extractor.nlp.get_pipe("newsclaims_figures")
-    assert figure_starts(TEXT, figures) == [TEXT.index("£4bn")]
-    assert figure_starts("No figures here, only words.", figures) == []
+    assert [m.start for m in figures.match(TextOnly(TEXT))] == [TEXT.index("£4bn")]
+    assert figures.match(TextOnly("No figures here, only words.")) == []
 
 
 def test_prefilter_text_without_figures_skips_the_model(blank_extractor):

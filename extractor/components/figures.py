@@ -206,7 +206,7 @@ class FigureFinder(EvidenceMixin, RuleComponent):
         by_sentence: dict[int, list[FigureMatch]] = {}
         for m in matches:
             by_sentence.setdefault(bisect_right(firsts, m.start) - 1, []).append(m)
-        kept: list[int] = []
+        groups = []
         for k, found in by_sentence.items():
             start, end = sentences[k]
             doc = paragraph_boundaries(self.nlp.make_doc(text[start:end]))
@@ -214,8 +214,20 @@ class FigureFinder(EvidenceMixin, RuleComponent):
                 (doc.char_span(m.start - start, m.end - start, alignment_mode="expand"), m)
                 for m in found
             ]
-            if self._may_hold_claim(doc, pairs):
-                kept.extend(m.start for m in found)
+            groups.append((doc, pairs))
+        return self._context(text, sentences, groups)
+
+    def _context(
+        self,
+        text: str,
+        sentences: list[tuple[int, int]],
+        groups: list[tuple[Doc, list[tuple[Span | None, FigureMatch]]]],
+    ) -> list[tuple[int, int]]:
+        """The context of the figures of each sentence's group (its words in `doc`) that the
+        words do not rule out: the one decision of `plan` and `_context_of`."""
+        kept = [
+            m.start for doc, pairs in groups if self._may_hold_claim(doc, pairs) for _, m in pairs
+        ]
         return context_spans(text, sentences, kept)
 
     def _may_hold_claim(self, doc: Doc, pairs: list[tuple[Span | None, FigureMatch]]) -> bool:
@@ -235,14 +247,9 @@ class FigureFinder(EvidenceMixin, RuleComponent):
         by_sentence: dict[int, list[tuple[Span | None, FigureMatch]]] = {}
         for span, m in pairs:
             by_sentence.setdefault(span.sent.start, []).append((span, m))
-        kept = [
-            m.start
-            for group in by_sentence.values()
-            if self._may_hold_claim(doc, group)
-            for _, m in group
-        ]
         text = source_text(doc)
-        return [[s, e] for s, e in context_spans(text, sentence_spans(text), kept)]
+        groups = [(doc, group) for group in by_sentence.values()]
+        return [[s, e] for s, e in self._context(text, sentence_spans(text), groups)]
 
     def set_annotations(self, doc: Doc, matches: list[FigureMatch]) -> None:
         text = source_text(doc)
