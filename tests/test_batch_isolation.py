@@ -37,14 +37,18 @@ def test_run_one_crashing_article_fails_alone(tmp_path, fragile_extractor, n_pro
     dump.write_text("".join(json.dumps(r) + "\n" for r in records))
     out = tmp_path / "out"
     settings = load_settings(None)
-    summary = run(
-        [str(dump)],
-        out,
-        settings=settings,
-        extractor=fragile_extractor,
-        batch_size=8,
-        n_process=n_process,
-    )
+
+    def run_dump():
+        return run(
+            [str(dump)],
+            out,
+            settings=settings,
+            extractor=fragile_extractor,
+            batch_size=8,
+            n_process=n_process,
+        )
+
+    summary = run_dump()
     assert (summary.written, summary.failed) == (2, 1)
     claims = [
         json.loads(x)
@@ -57,14 +61,7 @@ def test_run_one_crashing_article_fails_alone(tmp_path, fragile_extractor, n_pro
     assert failures[0]["stage"] == "extract"
     assert "a component failed on this article" in failures[0]["message"]
     # A rerun neither retries it by default nor stops on it.
-    again = run(
-        [str(dump)],
-        out,
-        settings=settings,
-        extractor=fragile_extractor,
-        batch_size=8,
-        n_process=n_process,
-    )
+    again = run_dump()
     assert (again.written, again.failed) == (2, 1)
 
 

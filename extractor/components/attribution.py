@@ -27,7 +27,7 @@ from extractor.components.names import (
     genders,
     mention,
     noun_run,
-    text_full_name,
+    speaker_name,
 )
 from extractor.components.quotes import Quote, find_quotes
 
@@ -115,22 +115,13 @@ class AttributionFinder(RuleComponent):
         full = full_names(doc)
         for fig in doc.spans.get("figures", []):
             attr = by_figure.get(fig.start_char)
-            fig._.speaker = self.full_name(doc, attr.name, full) if attr else None
+            fig._.speaker = speaker_name(doc, attr.name, full) if attr else None
             fig._.speaker_cue = attr.cue if attr else None
             if attr:
                 speakers.append(Span(doc, attr.start, attr.end, label="SPEAKER"))
         doc.spans["speakers"] = speakers
 
     # -- speakers ------------------------------------------------------------------------
-    @staticmethod
-    def full_name(doc: Doc, name: str, full: dict[str, str]) -> str:
-        """A surname alone takes the fullest name of it in the context, else the first
-        'Firstname Surname' in the article's text."""
-        found = full.get(name) or name
-        if " " not in found:
-            found = text_full_name(source_text(doc), found) or found
-        return found
-
     def is_speech(self, tok: Token) -> bool:
         return (tok.lemma_ or tok.lower_).lower() in self.speech or tok.lower_ in self.speech
 

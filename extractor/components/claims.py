@@ -79,15 +79,13 @@ class ClaimAssembler(EvidenceMixin, TimeframeMixin, RuleComponent):
     # -- matching ------------------------------------------------------------------------
     def match(self, doc: Doc) -> list[tuple[Span, dict]]:
         self._sentences = {}  # words of the sentences read, for this Doc only
-        # Figures outside the context cannot be claims (extractor.components.context).
-        figures = [f for f in doc.spans.get("figures", []) if in_context(doc, f.start_char)]
+        figures, anchors = self._candidates(doc)
         # Each figure's own topic, read once: for the article's default, the evidence of
         # spending, and the claim itself.
         own_topic = {f.start: self.topic(doc, f) for f in figures}
         default_topic = self.article_topic(own_topic.values())
         default_actor = self.article_actor(doc)
         text = source_text(doc)
-        anchors = {f.start: self.conversion_anchor(f, figures, text) for f in figures}
         kept = []
         recent: tuple[int, str] | None = None  # (paragraph start, actor) of the last claim
         decided: dict[int, bool] = {}  # figure start -> is it spending?
@@ -129,9 +127,7 @@ class ClaimAssembler(EvidenceMixin, TimeframeMixin, RuleComponent):
 
     def set_annotations(self, doc: Doc, matches: list[tuple[Span, dict]]) -> None:
         dates = list(doc.spans.get("dates", []))
-        figures = [f for f in doc.spans.get("figures", []) if in_context(doc, f.start_char)]
-        text = source_text(doc)
-        anchors = {f.start: self.conversion_anchor(f, figures, text) for f in figures}
+        figures, anchors = self._candidates(doc)
         previous: tuple[Span, dict] | None = None  # the last claim's sentence and timeframe
         for fig, info in matches:
             fig._.claim = info
@@ -148,6 +144,14 @@ class ClaimAssembler(EvidenceMixin, TimeframeMixin, RuleComponent):
             fig._.timeframe = tf
             previous = (sent, tf)
         doc.spans["claims"] = [fig for fig, _ in matches]
+
+    def _candidates(self, doc: Doc) -> tuple[list[Span], dict[int, Span | None]]:
+        """The figures that can be claims (those in the context: figures outside it cannot,
+        extractor.components.context), and for each the figure a bracketed conversion of it
+        restates (by token start)."""
+        figures = [f for f in doc.spans.get("figures", []) if in_context(doc, f.start_char)]
+        text = source_text(doc)
+        return figures, {f.start: self.conversion_anchor(f, figures, text) for f in figures}
 
     # -- distractors ---------------------------------------------------------------------
     def topic(self, doc: Doc, fig: Span) -> str | None:

@@ -5,7 +5,7 @@ import re
 
 from spacy.tokens import Doc, Span, Token
 
-from extractor.components.context import context_ents, context_tokens
+from extractor.components.context import context_ents, context_tokens, source_text
 
 SUBJECTS = ("nsubj", "nsubjpass", "csubj")
 PRONOUNS = {
@@ -169,3 +169,12 @@ def text_full_name(text: str, surname: str) -> str | None:
         if m.group(1).lower() not in NOT_FIRST_NAMES:
             return f"{m.group(1)} {surname}"
     return None
+
+
+def speaker_name(doc: Doc, name: str, full: dict[str, str]) -> str:
+    """A speaker's name as output: a surname alone takes the fullest name of it in the
+    context (`full`, from `full_names`), else the first 'Firstname Surname' in the text."""
+    found = full.get(name) or name
+    if " " not in found:
+        found = text_full_name(source_text(doc), found) or found
+    return found

@@ -65,7 +65,8 @@ class TimeframeMixin:
     @staticmethod
     def conversion_anchor(fig: Span, figures: list[Span], text: str) -> Span | None:
         """'¥1.2tn ($7.6bn)', '9.5bn kronor (£722m; $1.3bn)': the figure a bracketed
-        conversion restates (the one right before the bracket). `text` is the Doc's text."""
+        conversion restates (the one right before the bracket). `text` is the article's text
+        (extractor.components.context.source_text)."""
         start = fig._.figure["start"]
         opening = text.rfind("(", max(0, start - 40), start)
         if opening < 0 or ")" in text[opening:start]:
